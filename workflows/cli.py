@@ -1,0 +1,23 @@
+"""The `beian` command line. Each area registers its own commands from its own module."""
+
+from __future__ import annotations
+
+import importlib
+
+import click
+
+# Modules that each expose `register(group: click.Group) -> None`.
+COMMAND_MODULES = [
+    "letters.cli",
+    "workflows.cli_cases",
+    "workflows.policy.cli",
+]
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+def main() -> None:
+    """Beian (备案): the filing lifecycle of skill-evaluation institutions."""
+
+
+for _name in COMMAND_MODULES:
+    importlib.import_module(_name).register(main)
