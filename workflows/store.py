@@ -11,7 +11,7 @@ from alembic.config import Config
 from workflows.db import write_engine, write_session
 from workflows.settings import ROOT
 
-MODEL_MODULES = ("workflows.models",)
+MODEL_MODULES = ("workflows.models", "letters.models")
 
 
 def import_models() -> None:

@@ -1,8 +1,8 @@
 """initial schema
 
 Revision ID: 0001
-Revises: 
-Create Date: 2026-11-21 23:37:00.493015
+Revises:
+Create Date: 2026-11-21 23:40:24.520171
 """
 
 from collections.abc import Sequence
@@ -66,6 +66,12 @@ def upgrade() -> None:
     sa.Column('province', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('province')
+    )
+    op.create_table('document_counter',
+    sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('last', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('prefix', 'year')
     )
     op.create_table('expert',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -227,6 +233,37 @@ def upgrade() -> None:
     with op.batch_alter_table('conflictdeclaration', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_conflictdeclaration_expert_username'), ['expert_username'], unique=False)
         batch_op.create_index(batch_op.f('ix_conflictdeclaration_institution_id'), ['institution_id'], unique=False)
+
+    op.create_table('document',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('number', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('prefix', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('seq', sa.Integer(), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('title', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('institution_id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=True),
+    sa.Column('template_version', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('sha256', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('size', sa.Integer(), nullable=False),
+    sa.Column('issued_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('issued_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('context', sa.JSON(), nullable=False),
+    sa.ForeignKeyConstraint(['institution_id'], ['institution.id'], ),
+    sa.ForeignKeyConstraint(['sha256'], ['storedfile.sha256'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('number', 'version', name='uq_document_number_version'),
+    sa.UniqueConstraint('prefix', 'year', 'seq', 'version', name='uq_document_seq_version')
+    )
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_document_instance_id'), ['instance_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_institution_id'), ['institution_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_issued_at'), ['issued_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_kind'), ['kind'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_number'), ['number'], unique=False)
+        batch_op.create_index(batch_op.f('ix_document_sha256'), ['sha256'], unique=False)
 
     op.create_table('occupationscope',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -461,6 +498,15 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_occupationscope_code'))
 
     op.drop_table('occupationscope')
+    with op.batch_alter_table('document', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_document_sha256'))
+        batch_op.drop_index(batch_op.f('ix_document_number'))
+        batch_op.drop_index(batch_op.f('ix_document_kind'))
+        batch_op.drop_index(batch_op.f('ix_document_issued_at'))
+        batch_op.drop_index(batch_op.f('ix_document_institution_id'))
+        batch_op.drop_index(batch_op.f('ix_document_instance_id'))
+
+    op.drop_table('document')
     with op.batch_alter_table('conflictdeclaration', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_conflictdeclaration_institution_id'))
         batch_op.drop_index(batch_op.f('ix_conflictdeclaration_expert_username'))
@@ -511,6 +557,7 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_expert_province'))
 
     op.drop_table('expert')
+    op.drop_table('document_counter')
     op.drop_table('codesequence')
     op.drop_table('calendaryear')
     op.drop_table('calendarday')
