@@ -19,7 +19,7 @@ HANDLERS: dict[str, Handler] = {}
 FormCheck = Callable[..., None]
 _FORM_CHECKS: dict[str, FormCheck] = {}
 
-_MODULES = ("tasks.selection", "tasks.panel", "tasks.notices", "tasks.filing")
+_MODULES = ("tasks.selection", "tasks.panel", "tasks.notices", "tasks.filing", "tasks.documents", "tasks.processes")
 
 
 def service(name: str) -> Callable[[Handler], Handler]:

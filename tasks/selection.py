@@ -14,13 +14,11 @@ from workflows.context import StepContext
 from workflows.periods import working_day_period
 from workflows.policy import check_eligibility
 
-PROCESSING_WORKING_DAYS = 20  # 办理时限 when a pack does not set one (seeds silent; 行政许可法 第四十二条)
-
 
 @service("case.open")
 def open_case(ctx: StepContext, task: Task) -> dict[str, Any]:
     """Register receipt and the processing deadline (办理时限) in working days."""
-    days = getattr(ctx.pack.supplement, "processing_working_days", PROCESSING_WORKING_DAYS)
+    days = ctx.pack.supplement.processing_working_days
     due, _ = working_day_period(ctx.calendar, ctx.today, days, ctx.pack.notice.counting)
     ctx.event("case.opened", received_on=ctx.today, due_on=due, working_days=days)
     return {"received_on": ctx.today.isoformat(), "due_on": due.isoformat()}

@@ -56,5 +56,13 @@ def score_all(institution_id: int, sheet: dict[str, Any] = GOOD_SHEET) -> None:
         complete_task(item.task_id, sheet, item.assignee)
 
 
+def documents(institution_id: int) -> list[str]:
+    """Kinds of the documents issued to an institution, in issue order."""
+    from letters import list_documents
+
+    with read_session() as session:
+        return [d.kind for d in list_documents(session, institution_id)]
+
+
 def event_kinds(institution_id: int) -> list[str]:
     return [e["kind"] for e in view(institution_id)["events"]]

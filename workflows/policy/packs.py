@@ -48,6 +48,7 @@ class Notice:
 @dataclass(frozen=True)
 class Supplement:
     deadline_working_days: int
+    processing_working_days: int = 20  # 办理时限 (seeds silent; 行政许可法 第四十二条: 二十日)
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,7 @@ class Pack:
     priority_conditions: tuple[Named, ...]
     rules: tuple[Rule, ...]
     rubrics: dict[str, Rubric] = field(default_factory=dict)
+    letters: dict[str, tuple[str, ...]] = field(default_factory=dict)  # lifecycle step → document kinds
     path: str = ""
     hash: str = ""
 
@@ -289,7 +291,8 @@ def load_pack(folder: Path) -> Pack:
         effective_from=date.fromisoformat(d["effective_from"]), province=d["province"],
         bureau=Bureau(d["bureau"]["name"], d["bureau"]["doc_prefix"]),
         notice=Notice(d["notice"]["selection_working_days"], d["notice"]["grade_days"], d["notice"]["counting"]),
-        supplement=Supplement(d.get("supplement", {}).get("deadline_working_days", 10)),
+        supplement=Supplement(d.get("supplement", {}).get("deadline_working_days", 10),
+                              d.get("supplement", {}).get("processing_working_days", 20)),
         code=CodeScheme(code["ministry"], code["province"], dict(code.get("letters", {})),
                         code["default_letter"], code.get("sequence_digits", 6)),
         validity=Validity(d["validity"]["years"], d["validity"]["rule"],
@@ -303,6 +306,7 @@ def load_pack(folder: Path) -> Pack:
         rectification=Rectification(d.get("rectification", {}).get("months", 3)),
         reminders=Reminders(tuple(d.get("reminders", {}).get("days_before_expiry", [90, 30]))),
         relaxation_cases=relax, priority_conditions=priority, rules=rules, rubrics=rubrics,
+        letters={step: tuple(kinds) for step, kinds in d.get("letters", {}).items()},
         path=str(path), hash=_files_hash(folder),
     )
 

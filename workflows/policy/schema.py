@@ -55,7 +55,9 @@ PACK = _obj(
             },
             ["selection_working_days", "grade_days", "counting"],
         ),
-        "supplement": _obj({"deadline_working_days": _NAT, "basis": _STR}, ["deadline_working_days"]),
+        "supplement": _obj({"deadline_working_days": _NAT, "processing_working_days": _NAT, "basis": _STR},
+                           ["deadline_working_days"]),
+        "letters": {"type": "object", "additionalProperties": {"type": "array", "items": _STR}},
         "code": _obj(
             {
                 "ministry": {"type": "string", "pattern": "^[0-9]{4}$"},
