@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -31,10 +32,21 @@ def _selection_notice(ctx: StepContext, task: Task) -> dict[str, Any]:
             "notice_days": ctx.pack.notice.selection_working_days}
 
 
+def _basis(ctx: StepContext, basis: str) -> str:
+    """A rule's basis as a reader sees it: the pack's document name instead of the seed file name."""
+    return re.sub(r"^\d{3}_[0-9a-f]+\.txt\s*", f"《{ctx.pack.name}》", basis)
+
+
+def _finding(failure: dict[str, Any]) -> str:
+    found = failure.get("found")
+    values = [str(v) for v in (found.values() if isinstance(found, dict) else [found]) if v not in (None, "")]
+    return "不符合" + (f"（申报材料所载：{'；'.join(values)}）" if values else "（申报材料未提供）")
+
+
 def _rejection(ctx: StepContext, task: Task) -> dict[str, Any]:
     eligibility = task.data.get("eligibility") or {}
-    failed = [{"condition": f.get("required", ""), "finding": f.get("message", ""), "basis": f.get("basis", "")}
-              for f in eligibility.get("failed", [])]
+    failed = [{"condition": f.get("title") or f.get("required", ""), "finding": _finding(f),
+               "basis": _basis(ctx, f.get("basis", ""))} for f in eligibility.get("failed", [])]
     if failed:
         return {"stage": "资格条件审查", "failed_conditions": failed}
     stage = "材料审查" if "withdrawn" in task.data or task.data.get("complete") is False else "专家评审与公示"

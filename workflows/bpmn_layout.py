@@ -23,6 +23,11 @@ _NS = {"bpmn": BPMN, "bpmndi": BPMNDI}
 SIZES = {"task": (100, 80), "event": (36, 36), "gateway": (50, 50)}
 COLUMN, ROW = 150, 120
 LANE_HEADER, POOL_HEADER, MARGIN = 30, 30, 40
+_NOT_DRAWN = {"definitions", "process", "collaboration", "message", "signal", "error", "escalation",
+              "timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+              "escalationEventDefinition", "conditionalEventDefinition", "terminateEventDefinition",
+              "linkEventDefinition", "cancelEventDefinition", "compensateEventDefinition", "inputDataItem",
+              "outputDataItem", "dataInput", "dataOutput", "inputSet", "outputSet", "childLaneSet"}
 _NOT_NODES = {"sequenceFlow", "laneSet", "documentation", "extensionElements", "incoming", "outgoing",
               "multiInstanceLoopCharacteristics", "standardLoopCharacteristics", "dataObject",
               "dataObjectReference", "dataStoreReference", "association", "textAnnotation", "ioSpecification",
@@ -62,9 +67,13 @@ class Plane:
     edges: list[str] = field(default_factory=list)
 
 
-def has_di(xml: bytes) -> bool:
-    """Whether the diagram already carries diagram interchange."""
-    return etree.fromstring(xml).find(".//bpmndi:BPMNDiagram", _NS) is not None
+def missing_shapes(xml: bytes) -> list[str]:
+    """Ids of flow nodes, lanes and participants the diagram draws no shape for (all of them without DI)."""
+    root = etree.fromstring(xml)
+    drawn = {s.get("bpmnElement") for s in root.iter(f"{{{BPMNDI}}}BPMNShape")}
+    wanted = [el.get("id") for el in root.iter(f"{{{BPMN}}}*")
+              if el.get("id") and _local(el) not in _NOT_NODES and _local(el) not in _NOT_DRAWN]
+    return [i for i in wanted if i not in drawn]
 
 
 def _layers(nodes: list[str], flows: list[tuple[str, str]]) -> dict[str, int]:
@@ -191,7 +200,7 @@ class _Container:
             host = boxes[b.get("attachedToRef")]
             k = per_host.get(b.get("attachedToRef"), 0)
             per_host[b.get("attachedToRef")] = k + 1
-            boxes[b.get("id")] = Box(host.x + host.w - 38 - k * 40, host.y + host.h - 18, 36, 36)
+            boxes[b.get("id")] = Box(host.x + 4 + k * 56, host.y + host.h - 18, 36, 36)
 
     def _frame(self, width: float, bands: list[float]) -> list[str]:
         """The pool and lane shapes around the nodes."""
@@ -299,19 +308,25 @@ def diagram_xml(xml: bytes) -> str:
     return "".join(parts)
 
 
+def _strip_di(text: str) -> str:
+    start, end = text.find("<bpmndi:BPMNDiagram"), text.rfind("</bpmndi:BPMNDiagram>")
+    if start < 0 or end < 0:
+        return text
+    line_start = text.rfind("\n", 0, start) + 1
+    return text[:line_start] + text[end + len("</bpmndi:BPMNDiagram>"):].lstrip("\n")
+
+
 def add_di(xml: bytes) -> bytes:
-    """The diagram with DI appended before its closing root tag (unchanged when it already has DI)."""
-    if has_di(xml):
-        return xml
-    text = xml.decode("utf-8")
+    """The diagram with fresh DI before its closing root tag; any previous (incomplete) DI is replaced."""
+    text = _strip_di(xml.decode("utf-8"))
     close = text.rstrip().rfind("</")
-    return (text[:close] + diagram_xml(xml) + text[close:]).encode("utf-8")
+    return (text[:close] + diagram_xml(text.encode("utf-8")) + text[close:]).encode("utf-8")
 
 
 def layout_files(folder: Path, check: bool = False) -> list[Path]:
-    """The `.bpmn` files under `folder` lacking DI; unless `check`, write DI into them."""
-    missing = [p for p in sorted(folder.rglob("*.bpmn")) if not has_di(p.read_bytes())]
+    """The `.bpmn` files under `folder` whose DI is missing or incomplete; unless `check`, lay them out."""
+    stale = [p for p in sorted(folder.rglob("*.bpmn")) if missing_shapes(p.read_bytes())]
     if not check:
-        for path in missing:
+        for path in stale:
             path.write_bytes(add_di(path.read_bytes()))
-    return missing
+    return stale

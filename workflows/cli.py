@@ -10,6 +10,7 @@ import click
 COMMAND_MODULES = [
     "letters.cli",
     "workflows.cli_cases",
+    "workflows.demo",
     "workflows.policy.cli",
 ]
 

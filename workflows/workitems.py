@@ -14,7 +14,7 @@ from sqlmodel import Session, select
 from workflows import audit
 from workflows.clock import load_clock
 from workflows.db import write_session
-from workflows.models import User, WorkItem
+from workflows.models import ConflictDeclaration, User, WorkItem
 from workflows.states import ROLES
 from workflows.writepath import ConflictError, PermissionDenied, StepError, authorize
 
@@ -100,3 +100,17 @@ def reassign(task_ids: Iterable[str], to_user: str, actor: str) -> list[WorkItem
         if not done:
             raise StepError("请至少选择一项待办")
         return done
+
+
+def declare_conflict(task_id: str, actor: str, reason: str) -> None:
+    """An expert declares a conflict of interest with the case of a work item assigned to them."""
+    if not reason.strip():
+        raise StepError("请填写回避理由")
+    with write_session() as session:
+        item = _item(session, task_id)
+        if item.assignee != actor:
+            raise PermissionDenied(f"「{item.title}」未指派给 {actor}，不能声明回避")
+        now = load_clock(session).now()
+        session.add(ConflictDeclaration(expert_username=actor, institution_id=item.institution_id,
+                                        reason=reason.strip(), declared_at=now))
+        _record(session, item, actor, "expert.conflict_declared", reason=reason.strip())

@@ -302,6 +302,18 @@ def end_in_session(session: Session, instance_id: int, reason: str, actor: str) 
     _save(ctx, dump_state(workflow), instance.row_version)
 
 
+def update_in_session(session: Session, instance_id: int, change: Callable[[StepContext, BpmnWorkflow], None],
+                      actor: str) -> None:
+    """Change a running instance's case data inside an open transaction (e.g. move its deadlines after a
+    suspension), then re-project and save it like any step."""
+    instance = session.get(Instance, instance_id)
+    ctx, workflow = _context(session, instance, actor)
+    if workflow is None:
+        return
+    change(ctx, workflow)
+    _finish(ctx, workflow, instance.row_version)
+
+
 # --- checks ------------------------------------------------------------------------------------
 
 def authorize(session: Session, actor: str, item: WorkItem) -> None:
