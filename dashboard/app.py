@@ -12,15 +12,17 @@ import streamlit as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from dashboard import session_cookie  # noqa: E402
-from dashboard.auth import LoginError, issue_token, login  # noqa: E402
+from dashboard.auth import LoginError, login  # noqa: E402
 from dashboard.ui import USER_KEY, current_user, safely  # noqa: E402
-from workflows.db import write_session  # noqa: E402
+from workflows.calendar import WorkdayCalendar  # noqa: E402
+from workflows.clock import load_clock  # noqa: E402
+from workflows.db import read_session  # noqa: E402
 from workflows.settings import var_dir  # noqa: E402
 from workflows.states import ROLES  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 
-logging.basicConfig(filename=var_dir() / "board.log", level=logging.INFO,
+logging.basicConfig(filename=var_dir() / "board.log", level=logging.WARNING,
                     format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
@@ -34,9 +36,7 @@ def login_page() -> None:
         submitted = st.form_submit_button("登录", icon=":material/login:", type="primary")
     if submitted:
         try:
-            with write_session() as session:
-                user = login(session, username, password)
-                token = issue_token(session, user.username)
+            user, token = login(username, password)
         except LoginError as exc:
             st.error(str(exc), icon=":material/lock:")
             return
@@ -63,7 +63,8 @@ def pages_for(role: str) -> dict[str, list[st.Page]]:
         work = [inbox, board, detail, _page("notices.py", "公示", "campaign", url_path="notices"),
                 _page("campaigns.py", "评估活动", "fact_check", url_path="campaigns"), reports]
     if role in ("admin", "policy"):
-        return {"业务": work, "系统": [_page("admin.py", "管理", "settings", url_path="admin")]}
+        return {"业务": work, "系统": [_page("admin.py", "管理", "settings", url_path="admin"),
+                                     _page("process_design.py", "流程设计", "account_tree", url_path="process-design")]}
     return {"业务": work}
 
 
@@ -75,6 +76,15 @@ def sidebar() -> None:
             st.session_state.clear()
             session_cookie.forget()
             st.rerun()
+
+
+def holiday_banner() -> None:
+    """From November, warn when next year's holidays are not entered (deadlines would be uncomputable)."""
+    with read_session() as session:
+        on = load_clock(session).today()
+        if WorkdayCalendar.load(session).next_year_missing(on):
+            st.warning(f"{on.year + 1} 年的法定节假日安排尚未录入，跨年的办理时限将无法计算。"
+                       "请管理员在「管理 → 节假日」中录入。", icon=":material/event_busy:")
 
 
 def main() -> None:
@@ -89,6 +99,7 @@ def main() -> None:
                       position="hidden").run()
         return
     sidebar()
+    holiday_banner()
     st.navigation(pages_for(current_user().role)).run()
 
 

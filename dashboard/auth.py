@@ -15,6 +15,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlmodel import Session, select
 
 from workflows.clock import Clock
+from workflows.db import write_session
 from workflows.models import User
 from workflows.settings import var_dir
 from workflows.users import verify_password
@@ -59,31 +60,35 @@ def _serializer() -> URLSafeTimedSerializer:
     return URLSafeTimedSerializer(_secret(), salt="beian-board-session")
 
 
-def login(session: Session, username: str, password: str) -> Identity:
-    """Check the password; count failures and lock the account for a while after too many."""
+def login(username: str, password: str) -> tuple[Identity, str]:
+    """Check the password and return the identity and a session token; failures are counted (and
+    committed) and lock the account for a while after too many."""
     now = Clock().now()
-    user = session.exec(select(User).where(User.username == username.strip())).first()
-    if user is None or not user.active:
-        raise LoginError("用户名或密码错误")
-    if user.locked_until is not None and user.locked_until > now:
-        minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-        raise LoginError(f"登录失败次数过多，账号已锁定，请约 {minutes} 分钟后再试或联系管理员")
-    if not verify_password(user.password_hash, password):
-        user.failed_logins += 1
-        if user.failed_logins >= MAX_FAILURES:
-            user.locked_until, user.failed_logins = now + LOCKOUT, 0
-            session.add(user)
-            raise LoginError(f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟")
+    refusal = None
+    with write_session() as session:
+        user = session.exec(select(User).where(User.username == username.strip())).first()
+        if user is None or not user.active:
+            raise LoginError("用户名或密码错误")
+        if user.locked_until is not None and user.locked_until > now:
+            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+            raise LoginError(f"登录失败次数过多，账号已锁定，请约 {minutes} 分钟后再试或联系管理员")
+        if verify_password(user.password_hash, password):
+            user.failed_logins, user.locked_until = 0, None
+        else:
+            user.failed_logins += 1
+            refusal = f"用户名或密码错误（还可尝试 {MAX_FAILURES - user.failed_logins} 次）"
+            if user.failed_logins >= MAX_FAILURES:
+                user.locked_until, user.failed_logins = now + LOCKOUT, 0
+                refusal = f"连续 {MAX_FAILURES} 次密码错误，账号已锁定 {int(LOCKOUT.total_seconds() // 60)} 分钟"
         session.add(user)
-        raise LoginError(f"用户名或密码错误（还可尝试 {MAX_FAILURES - user.failed_logins} 次）")
-    user.failed_logins, user.locked_until = 0, None
-    session.add(user)
-    return identity(user)
+        result = identity(user), _token(user)
+    if refusal:
+        raise LoginError(refusal)
+    return result
 
 
-def issue_token(session: Session, username: str) -> str:
+def _token(user: User) -> str:
     """A signed token naming the user and a fingerprint of the password hash (a new password ends it)."""
-    user = session.exec(select(User).where(User.username == username)).one()
     return _serializer().dumps({"u": user.username, "p": user.password_hash[-16:]})
 
 

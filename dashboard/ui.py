@@ -21,6 +21,18 @@ from workflows.writepath import StepError
 
 log = logging.getLogger("beian.board")
 USER_KEY = "user"
+NOTICE_STATES = {"open": "公示中", "closed": "已期满", "withdrawn": "已撤回"}
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """Show a message after the next rerun (actions rerun the page to show fresh data)."""
+    st.session_state.setdefault("_flash", []).append((kind, message))
+
+
+def show_flash() -> None:
+    for kind, message in st.session_state.pop("_flash", []):
+        icon = ":material/check_circle:" if kind == "success" else ":material/error:"
+        (st.success if kind == "success" else st.error)(message, icon=icon)
 
 
 def current_user() -> Identity:
@@ -85,9 +97,9 @@ def deadline_signal(due: date | None, on: date, calendar: WorkdayCalendar) -> tu
 def safely(page: Callable[[], Any]) -> Callable[[], Any]:
     """Run a page so that no stack trace reaches the screen: refusals are shown, crashes are logged."""
     @wraps(page)
-    def run() -> Any:
+    def run(*args: Any, **kwargs: Any) -> Any:
         try:
-            return page()
+            return page(*args, **kwargs)
         except (StepError, OutOfScope, CalendarGapError, ValueError) as exc:
             st.error(str(exc), icon=":material/error:")
         except Exception as exc:

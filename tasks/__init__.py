@@ -19,7 +19,9 @@ HANDLERS: dict[str, Handler] = {}
 FormCheck = Callable[..., None]
 _FORM_CHECKS: dict[str, FormCheck] = {}
 
-_MODULES = ("tasks.selection", "tasks.panel", "tasks.notices", "tasks.filing", "tasks.documents", "tasks.processes")
+_MODULES = ("tasks.selection", "tasks.panel", "tasks.notices", "tasks.filing", "tasks.documents", "tasks.processes",
+            "tasks.period", "tasks.assessment", "tasks.rectification", "tasks.revocation", "tasks.renewal",
+            "tasks.scope")
 
 
 def service(name: str) -> Callable[[Handler], Handler]:

@@ -16,9 +16,13 @@ from workflows.policy import get_pack, get_rubric, score_sheets
 from workflows.writepath import InputError, StepError
 
 
-def rubric_for(pack: Any, process_key: str) -> str:
-    """The rubric a process scores with."""
-    rubric = pack.selection.rubric if process_key == "selection" else None
+def rubric_for(pack: Any, process_key: str, institution: Institution) -> str:
+    """The rubric a process scores with: selection, renewal, or the assessment rubric of the licence family."""
+    if process_key == "assessment":
+        family = institution.application.get("facts", {}).get("licence_family", "")
+        rubric = pack.assessment.rubrics.get(family)
+    else:
+        rubric = {"selection": pack.selection.rubric, "renewal": pack.renewal.rubric}.get(process_key)
     if not rubric:
         raise StepError(f"政策包 {pack.id} 未配置 {process_key} 流程的评分细则")
     return rubric
@@ -46,7 +50,7 @@ def draw_panel(ctx: StepContext, task: Task) -> list[str]:
 def check_sheet(session: Session, instance: Instance, data: dict[str, Any]) -> None:
     """A sheet must fit its rubric (ids, maxima, ranges, 基本符合 points); errors name the item."""
     institution = session.get(Institution, instance.institution_id)
-    rubric = rubric_for(get_pack(institution.pack_id), instance.process_key)
+    rubric = rubric_for(get_pack(institution.pack_id), instance.process_key, institution)
     try:
         score_sheets(rubric, [{"expert": "本表", **data}])
     except ValueError as exc:
@@ -56,7 +60,7 @@ def check_sheet(session: Session, instance: Instance, data: dict[str, Any]) -> N
 @service("review.combine")
 def combine(ctx: StepContext, task: Task) -> dict[str, Any]:
     """Combine the panel's sheets with the rubric engine and store each sheet."""
-    rubric_id = rubric_for(ctx.pack, ctx.instance.process_key)
+    rubric_id = rubric_for(ctx.pack, ctx.instance.process_key, ctx.institution)
     sheets = [{"expert": s["by"], "scores": s.get("scores", {}), "vetoes": s.get("vetoes", []),
                "bonus": s.get("bonus", {})} for s in task.data["sheets"]]
     result = score_sheets(rubric_id, sheets).to_dict()

@@ -6,7 +6,6 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from SpiffWorkflow.task import Task
-from sqlmodel import select
 
 from tasks import service
 from tasks.lifecycle import change_state, end_others, notify_institution
@@ -71,7 +70,7 @@ def remind(ctx: StepContext, task: Task) -> dict[str, Any]:
         subject = f"备案有效期届满前 {reminder['days']} 日提醒"
         body = f"备案有效期将于 {until:%Y年%m月%d日} 届满，请及时申请续期；逾期未续期的，备案到期失效。"
     notify_institution(ctx, subject, body)
-    ctx.event("period.reminded", kind=reminder["kind"], days=reminder["days"], valid_until=until)
+    ctx.event("period.reminded", reminder=reminder["kind"], days=reminder["days"], valid_until=until)
     return {"kind": reminder["kind"], "on": ctx.today.isoformat()}
 
 
@@ -116,11 +115,3 @@ def cancel_pilot(ctx: StepContext, task: Task) -> dict[str, Any]:
     return {"notice_id": notice.id, "letter": {"finding": f"试点综合评估不合格：{opinion}",
                                                "rule": "试点结束后综合评估不合格的，取消试点资格并向社会公布（003 §五(三)）"}}
 
-
-def open_period_instance(session: Any, institution_id: int) -> int | None:
-    """The running filing-period instance of an institution, if any."""
-    from workflows.models import Instance
-
-    return session.exec(select(Instance.id).where(Instance.institution_id == institution_id,
-                                                  Instance.process_key == "filing_period",
-                                                  Instance.status == "running")).first()

@@ -55,17 +55,33 @@ def append(
     instance_id: int | None = None,
 ) -> AuditEvent:
     """Append one event to its chain inside the caller's transaction."""
+    return append_many(session, at=at, actor=actor, events=[(kind, detail or {})], institution_id=institution_id,
+                       instance_id=instance_id)[0]
+
+
+def append_many(
+    session: Session,
+    *,
+    at: datetime,
+    actor: str,
+    events: list[tuple[str, dict[str, Any]]],
+    institution_id: int | None = None,
+    instance_id: int | None = None,
+) -> list[AuditEvent]:
+    """Append several events of one step to their chain, locking its head once."""
     chain = chain_of(institution_id)
     head = _head(session, chain)
-    detail = json.loads(json.dumps(detail or {}, ensure_ascii=False, default=str))
-    seq = head.seq + 1
-    digest = _digest(head.last_hash, chain, seq, at, actor, kind, detail)
-    event = AuditEvent(chain=chain, seq=seq, at=at, actor=actor, kind=kind, institution_id=institution_id,
-                       instance_id=instance_id, detail=detail, prev_hash=head.last_hash, hash=digest)
-    head.seq, head.last_hash = seq, digest
-    session.add(event)
+    rows = []
+    for kind, detail in events:
+        clean = json.loads(json.dumps(detail, ensure_ascii=False, default=str))
+        seq = head.seq + 1
+        digest = _digest(head.last_hash, chain, seq, at, actor, kind, clean)
+        rows.append(AuditEvent(chain=chain, seq=seq, at=at, actor=actor, kind=kind, institution_id=institution_id,
+                               instance_id=instance_id, detail=clean, prev_hash=head.last_hash, hash=digest))
+        head.seq, head.last_hash = seq, digest
+    session.add_all(rows)
     session.add(head)
-    return event
+    return rows
 
 
 def verify_chain(session: Session, chain: str) -> list[str]:

@@ -8,10 +8,14 @@ import click
 
 # Modules that each expose `register(group: click.Group) -> None`.
 COMMAND_MODULES = [
+    "dashboard.cli",
     "letters.cli",
+    "workflows.bench",
     "workflows.cli_cases",
+    "workflows.cli_process",
     "workflows.demo",
     "workflows.policy.cli",
+    "workflows.cli_lifecycle",
 ]
 
 

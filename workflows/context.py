@@ -65,7 +65,7 @@ class StepContext:
 
     def flush_events(self) -> None:
         """Append the collected events to the institution's audit chain."""
-        for kind, detail in self.events:
-            audit.append(self.session, at=self.now, actor=self.actor, kind=kind, detail=detail,
-                         institution_id=self.institution.id, instance_id=self.instance.id)
+        if self.events:
+            audit.append_many(self.session, at=self.now, actor=self.actor, events=self.events,
+                              institution_id=self.institution.id, instance_id=self.instance.id)
         self.events.clear()

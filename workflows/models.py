@@ -370,3 +370,61 @@ class StoredFile(SQLModel, table=True):
 
     sha256: str = Field(primary_key=True)
     content: bytes = Field(sa_column=Column(LargeBinary, nullable=False))
+
+
+# --- lifecycle: assessment campaigns (workflows/campaigns.py) ----------------------------------
+
+class Campaign(SQLModel, table=True):
+    """An annual assessment campaign (004) for one year and jurisdiction: who was started, who skipped and why."""
+
+    __table_args__ = (UniqueConstraint("year", "jurisdiction"),)
+    id: int | None = Field(default=None, primary_key=True)
+    year: int = Field(index=True)
+    jurisdiction: str = Field(index=True)
+    started_by: str = ""
+    started_at: datetime | None = _ts()
+    instance_ids: list = _jsonlist()  # the assessment instances it started
+    skipped: list = _jsonlist()  # [{institution_id, name, reason}]
+
+
+# --- process design: drafts, four-eyes publishing, case migration (issue 7) ---------------------
+
+class ProcessDraft(SQLModel, table=True):
+    """A policy owner's draft of a process diagram, until a second policy owner approves it.
+
+    status: draft (editable) → pending (publication requested, waiting for approval) → published
+    (became `published_version_id`); `withdrawn` ends a draft without publishing it.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    pack_id: str = Field(index=True)
+    process_key: str = Field(index=True)
+    base_version_id: int | None = Field(default=None, foreign_key="processversion.id")
+    bpmn_xml: str = Field(sa_column=Column(Text, nullable=False))
+    author: str
+    created_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+    status: str = Field(default="draft", index=True)  # draft | pending | published | withdrawn
+    requested_by: str | None = None
+    requested_at: datetime | None = _ts()
+    reason: str = ""
+    basis_note: str = ""
+    effective_from: date | None = None
+    approved_by: str | None = None
+    approved_at: datetime | None = _ts()
+    published_version_id: int | None = Field(default=None, foreign_key="processversion.id")
+
+
+class CaseMigration(SQLModel, table=True):
+    """One running case moved to another version of its process; kept so it can be rolled back."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    instance_id: int = Field(foreign_key="instance.id", index=True)
+    from_version_id: int = Field(foreign_key="processversion.id")
+    to_version_id: int = Field(foreign_key="processversion.id")
+    state_before: str = Field(sa_column=Column(Text, nullable=False))
+    row_version_after: int
+    migrated_by: str
+    migrated_at: datetime | None = _ts()
+    rolled_back_by: str | None = None
+    rolled_back_at: datetime | None = _ts()

@@ -9,6 +9,7 @@ is then recorded in its own transaction and re-raised.
 
 from __future__ import annotations
 
+import json
 import traceback
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -139,21 +140,42 @@ def _save(ctx: StepContext, state_json: str, expected_version: int) -> None:
 
 
 def run_action(actor: str, action: dict[str, Any], body: Callable[[Session], StepResult]) -> StepResult:
-    """One transaction around `body`; on failure roll back, record the failure, re-raise."""
+    """One transaction around `body`; on failure roll back, record the failure, re-raise.
+
+    Refusals (`StepError`) keep their message; anything else becomes a `StepFailed` that names the
+    recorded failure, so no caller ever has to show a stack trace.
+    """
     try:
         with write_session() as session:
             return body(session)
-    except Exception as exc:
-        _record_failure(actor, action, exc)
+    except Busy:
         raise
+    except Exception as exc:
+        failure_id = _record_failure(actor, action, exc)
+        if isinstance(exc, StepError):
+            raise
+        raise StepFailed(f"处理失败：{_summary(exc)}（已记录为故障 #{failure_id}，案件未作任何改动）") from exc
 
 
-def _record_failure(actor: str, action: dict[str, Any], exc: Exception) -> None:
+class StepFailed(StepError):
+    """An unexpected error inside a step; everything was rolled back and the failure recorded."""
+
+
+def _summary(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:300]
+
+
+def _record_failure(actor: str, action: dict[str, Any], exc: Exception) -> int:
     detail = str(exc) if isinstance(exc, StepError) else "".join(traceback.format_exception(exc))
     with write_session() as session:
         clock = load_clock(session)
-        session.add(Failure(at=clock.now(), actor=actor, instance_id=action.get("instance_id"), action=action,
-                            error=detail[:20000]))
+        failure = Failure(at=clock.now(), actor=actor, instance_id=action.get("instance_id"),
+                          action=json.loads(json.dumps(action, ensure_ascii=False, default=str)),
+                          error=detail[:20000])
+        session.add(failure)
+        session.flush()
+        return failure.id
 
 
 def _result(ctx: StepContext, completed: list[str] | None = None, result: Any = None) -> StepResult:
@@ -312,6 +334,22 @@ def update_in_session(session: Session, instance_id: int, change: Callable[[Step
         return
     change(ctx, workflow)
     _finish(ctx, workflow, instance.row_version)
+
+
+def restore_in_session(session: Session, instance_id: int, version_id: int, state_json: str, actor: str,
+                       kind: str, **detail: Any) -> None:
+    """Put a running instance back on a stored version and state (rolling back a migration): re-project
+    work items, timers and state from it and save it like any step, with audit event `kind`."""
+    instance = session.get(Instance, instance_id)
+    ctx, workflow = _context(session, instance, actor)
+    if workflow is None:
+        raise StepError(f"流程实例 {instance_id} 已结束")
+    version = session.get(ProcessVersion, version_id)
+    restored = load_state(specs.spec_json(session, version.spec_hash), state_json, workflow.script_engine)
+    instance.process_version_id = version_id
+    ctx.event(kind, **detail)
+    projections.project(ctx, restored)
+    _save(ctx, state_json, instance.row_version)
 
 
 # --- checks ------------------------------------------------------------------------------------

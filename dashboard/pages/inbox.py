@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 from sqlmodel import col, select
 
 from dashboard import task_panel
 from dashboard.scope import inbox_filter
-from dashboard.ui import current_user, deadline_signal, fmt_date, safely
+from dashboard.ui import current_user, deadline_signal, flash, fmt_date, safely, show_flash
 from workflows import workitems
 from workflows.calendar import WorkdayCalendar
 from workflows.clock import load_clock
@@ -20,12 +22,13 @@ BADGE = {"red": ":material/error:", "orange": ":material/schedule:", "green": ":
          "gray": ":material/remove:"}
 
 
-def _act(action: str, func: object, *args: object) -> None:
+def _act(action: str, func: Callable[..., object], *args: object) -> None:
     try:
-        func(*args)  # type: ignore[operator]
-        st.toast(action + "成功", icon=":material/check:")
+        func(*args)
+        flash(action + "成功")
     except StepError as exc:
-        st.error(str(exc), icon=":material/error:")
+        flash(str(exc), "error")
+    st.rerun()
 
 
 @safely
@@ -35,6 +38,7 @@ def main() -> None:
         task_panel.show(st.session_state[OPEN], close=lambda: st.session_state.pop(OPEN, None))
         return
     st.title("我的待办")
+    show_flash()
     with read_session() as session:
         rows = session.exec(select(WorkItem, Institution).join(Institution, Institution.id == WorkItem.institution_id)
                             .where(inbox_filter(user)).order_by(col(WorkItem.due_date), col(WorkItem.id))
@@ -61,10 +65,8 @@ def main() -> None:
             if item.claimed_by is None and not item.assignee:
                 if right.button("认领", key=f"claim-{item.task_id}", icon=":material/back_hand:"):
                     _act("认领", workitems.claim, item.task_id, user.username)
-                    st.rerun()
             elif item.claimed_by and right.button("退回", key=f"release-{item.task_id}", icon=":material/undo:"):
                 _act("退回", workitems.release, item.task_id, user.username)
-                st.rerun()
     if user.role in workitems.SUPERVISOR_ROLES:
         _bulk_reassign([item for item, _ in rows if not item.assignee], colleagues)
 

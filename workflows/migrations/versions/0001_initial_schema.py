@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-21 23:40:24.520171
+Create Date: 2026-11-21 23:47:52.002240
 """
 
 from collections.abc import Sequence
@@ -62,6 +62,21 @@ def upgrade() -> None:
     sa.Column('note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.PrimaryKeyConstraint('year')
     )
+    op.create_table('campaign',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('year', sa.Integer(), nullable=False),
+    sa.Column('jurisdiction', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('started_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('started_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('instance_ids', sa.JSON(), nullable=False),
+    sa.Column('skipped', sa.JSON(), nullable=False),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('year', 'jurisdiction')
+    )
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_campaign_jurisdiction'), ['jurisdiction'], unique=False)
+        batch_op.create_index(batch_op.f('ix_campaign_year'), ['year'], unique=False)
+
     op.create_table('codesequence',
     sa.Column('province', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
     sa.Column('last', sa.Integer(), nullable=False),
@@ -331,6 +346,52 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f('ix_instance_process_version_id'), ['process_version_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_instance_status'), ['status'], unique=False)
 
+    op.create_table('processdraft',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('pack_id', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('process_key', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('base_version_id', sa.Integer(), nullable=True),
+    sa.Column('bpmn_xml', sa.Text(), nullable=False),
+    sa.Column('author', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('created_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('updated_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('status', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('requested_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('requested_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('basis_note', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('effective_from', sa.Date(), nullable=True),
+    sa.Column('approved_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('approved_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('published_version_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['base_version_id'], ['processversion.id'], ),
+    sa.ForeignKeyConstraint(['published_version_id'], ['processversion.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('processdraft', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_processdraft_pack_id'), ['pack_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_processdraft_process_key'), ['process_key'], unique=False)
+        batch_op.create_index(batch_op.f('ix_processdraft_status'), ['status'], unique=False)
+
+    op.create_table('casemigration',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('instance_id', sa.Integer(), nullable=False),
+    sa.Column('from_version_id', sa.Integer(), nullable=False),
+    sa.Column('to_version_id', sa.Integer(), nullable=False),
+    sa.Column('state_before', sa.Text(), nullable=False),
+    sa.Column('row_version_after', sa.Integer(), nullable=False),
+    sa.Column('migrated_by', sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+    sa.Column('migrated_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('rolled_back_by', sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+    sa.Column('rolled_back_at', workflows.models.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['from_version_id'], ['processversion.id'], ),
+    sa.ForeignKeyConstraint(['instance_id'], ['instance.id'], ),
+    sa.ForeignKeyConstraint(['to_version_id'], ['processversion.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('casemigration', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_casemigration_instance_id'), ['instance_id'], unique=False)
+
     op.create_table('notice',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('institution_id', sa.Integer(), nullable=False),
@@ -478,6 +539,16 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_notice_instance_id'))
 
     op.drop_table('notice')
+    with op.batch_alter_table('casemigration', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_casemigration_instance_id'))
+
+    op.drop_table('casemigration')
+    with op.batch_alter_table('processdraft', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_processdraft_status'))
+        batch_op.drop_index(batch_op.f('ix_processdraft_process_key'))
+        batch_op.drop_index(batch_op.f('ix_processdraft_pack_id'))
+
+    op.drop_table('processdraft')
     with op.batch_alter_table('instance', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_instance_status'))
         batch_op.drop_index(batch_op.f('ix_instance_process_version_id'))
@@ -559,6 +630,11 @@ def downgrade() -> None:
     op.drop_table('expert')
     op.drop_table('document_counter')
     op.drop_table('codesequence')
+    with op.batch_alter_table('campaign', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_campaign_year'))
+        batch_op.drop_index(batch_op.f('ix_campaign_jurisdiction'))
+
+    op.drop_table('campaign')
     op.drop_table('calendaryear')
     op.drop_table('calendarday')
     with op.batch_alter_table('auditevent', schema=None) as batch_op:

@@ -1,0 +1,98 @@
+"""Helpers that drive the after-filing lifecycle through the real write path (used by the lifecycle tests)."""
+
+from __future__ import annotations
+
+import copy
+import shutil
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import yaml
+from conftest import application
+from scenario import do, items, score_all
+from sqlmodel import col, select
+
+from workflows.calendar import enter_year
+from workflows.db import read_session, write_session
+from workflows.lifecycle import import_filed
+from workflows.models import Instance
+from workflows.policy import get_rubric
+from workflows.policy.packs import clear_cache
+from workflows.settings import BPMN_DIR
+from workflows.writepath import start_process
+
+# The letter steps of the lifecycle diagrams, per pack (to be merged into each pack.yaml `letters:`).
+LIFECYCLE_LETTERS = {
+    "002": {"renewal_application": ["renewal_application"], "renewal_review": ["renewal_sheet", "group_feedback"],
+            "renewal": ["renewal_approval"], "scope_change": ["scope_change"], "revocation": ["revocation"]},
+    "004": {"grade_notice": ["grade_notice_public"], "grade": ["grade_notice"], "rectification": ["rectification"]},
+}
+GRADE_SHARE = {"优秀": 0.95, "合格": 0.8, "基本合格": 0.65, "不合格": 0.5}
+
+
+def lifecycle_packs(tmp: Path, pilot_end: str | None = None) -> Path:
+    """A copy of the packs with the lifecycle letter steps (and optionally a future 003 pilot end)."""
+    root = tmp / "packs"
+    for pack in ("000", "001", "002", "003", "004"):
+        shutil.copytree(BPMN_DIR / pack, root / pack, ignore=shutil.ignore_patterns("*.bpmn"))
+        path = root / pack / "pack.yaml"
+        data = yaml.safe_load(path.read_text("utf-8"))
+        for step, kinds in LIFECYCLE_LETTERS.get(pack, {}).items():
+            data.setdefault("letters", {}).setdefault(step, kinds)
+        if pack == "003" and pilot_end:
+            data["validity"]["pilot_end"] = pilot_end
+        path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
+    clear_cache()
+    return root
+
+
+def enter_plain_years(first: int, last: int) -> None:
+    """Enter a plausible holiday table for years past chinese-calendar's (tests only: weekends + set holidays).
+
+    A real deployment enters the State Council's table for each year (`beian calendar enter-year`)."""
+    with write_session() as session:
+        for year in range(first, last + 1):
+            holidays = [date(year, 1, 1), date(year, 5, 1), *(date(year, 10, d) for d in range(1, 8))]
+            enter_year(session, year, {d: False for d in holidays}, "test", note="测试用节假日表")
+
+
+def import_004(fixture: str = "004-pass", code: str = "S000050000001", valid_from: date = date(2025, 3, 1),
+               **changes: Any) -> int:
+    """Register a Chongqing institution filed before Beian; returns its id."""
+    data = copy.deepcopy(application(fixture))
+    data["institution"].update(changes)
+    valid_until = date(valid_from.year + 3, valid_from.month, valid_from.day) - timedelta(days=1)
+    return import_filed(data, code, valid_from, valid_until, "system").institution_id
+
+
+def grade_sheet(rubric_id: str, grade: str, vetoes: list[Any] | None = None) -> dict[str, Any]:
+    """A score sheet giving every item the same share of its maximum (so the total lands in `grade`'s band)."""
+    rubric = get_rubric(rubric_id)
+    share = GRADE_SHARE[grade]
+    scores = {item.id: round(float(item.max) * share, 2) for section in rubric.sections for item in section.items}
+    return {"scores": scores, "vetoes": vetoes or []}
+
+
+def running(institution_id: int, process: str | None = None) -> list[Instance]:
+    with read_session() as session:
+        query = select(Instance).where(Instance.institution_id == institution_id, Instance.status == "running")
+        if process:
+            query = query.where(Instance.process_key == process)
+        return list(session.exec(query.order_by(col(Instance.id))))
+
+
+def ensure_period(institution_id: int) -> None:
+    """Start the filing period if the selection diagram did not (before it starts one itself)."""
+    if not running(institution_id, "filing_period"):
+        start_process(institution_id, "filing_period", {}, "system")
+
+
+def assess(institution_id: int, grade: str, vetoes: list[Any] | None = None, rubric: str = "004-dengji") -> None:
+    """Take the institution's open assessment through self-assessment, county review and expert scoring."""
+    names = {w.task_name for w in items(institution_id)}
+    if "self_assessment" in names:
+        do(institution_id, "self_assessment", {"score": 88, "submitted_on": "2027-03-01"})
+    if "county_review" in {w.task_name for w in items(institution_id)}:
+        do(institution_id, "county_review", {"score": 86, "opinion": "初评材料齐全"})
+    score_all(institution_id, grade_sheet(rubric, grade, vetoes))
