@@ -5,20 +5,14 @@ stored applications of the pack's institutions against the pack in force and aga
 pack folder, and lists every institution whose grade, pass/fail or eligibility would change.
 Nothing is written.
 
-The policy engine looks packs up by id under `packs_dir()`; the candidate is therefore evaluated
-with `BEIAN_PACKS_DIR` pointing at a temporary folder holding it, under a lock, and the pack cache
-is cleared before and after.
+The candidate pack is loaded from its folder and handed to the engines directly; the pack in force
+and its cache are never touched.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import tempfile
-import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -28,11 +22,10 @@ from sqlmodel import Session, select
 
 from workflows.clock import CHINA
 from workflows.models import Institution, ScoreSheet
-from workflows.policy import PackError, SheetError, check_eligibility, clear_cache, score_sheets
-from workflows.policy.packs import load_pack, packs_dir
+from workflows.policy import PackError, SheetError, check_eligibility, score_sheets
+from workflows.policy.packs import Pack, load_pack
 
 T = TypeVar("T")
-_SWAP = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -59,29 +52,6 @@ class Impact:
     @property
     def institutions_changed(self) -> int:
         return len({c.institution_id for c in self.changes})
-
-
-@contextmanager
-def candidate_packs(folder: Path) -> Iterator[str]:
-    """Make the policy engine see `folder` as its pack (other packs unchanged); yields the pack id."""
-    pack_id = load_pack(folder).id
-    with _SWAP, tempfile.TemporaryDirectory(prefix="beian-impact-") as tmp:
-        root = Path(tmp)
-        for other in packs_dir().iterdir():
-            if (other / "pack.yaml").exists() and other.name != pack_id:
-                (root / other.name).symlink_to(other.resolve(), target_is_directory=True)
-        shutil.copytree(folder, root / pack_id)
-        previous = os.environ.get("BEIAN_PACKS_DIR")
-        os.environ["BEIAN_PACKS_DIR"] = str(root)
-        clear_cache()
-        try:
-            yield pack_id
-        finally:
-            if previous is None:
-                os.environ.pop("BEIAN_PACKS_DIR", None)
-            else:
-                os.environ["BEIAN_PACKS_DIR"] = previous
-            clear_cache()
 
 
 def _outcome(compute: Callable[[], T]) -> T | str:
@@ -124,30 +94,33 @@ def _applied_on(inst: Institution) -> date:
 
 def pack_impact(session: Session, folder: Path, year: int | None = None) -> Impact:
     """Replay stored score sheets (last assessment year, or `year`) and applications against `folder`."""
-    candidate_id = load_pack(folder).id
+    candidate = load_pack(folder)
+    candidate_id = candidate.id
     year, panels = _panels(session, candidate_id, year)
     institutions = {i.id: i for i in session.exec(select(Institution).where(Institution.pack_id == candidate_id))}
     impact = Impact(candidate_id, year, sheets_replayed=sum(len(p) for p in panels.values()),
                     applications_replayed=sum(1 for i in institutions.values() if i.application))
 
-    def evaluate() -> dict[tuple[str, int, str], str]:
+    def evaluate(pack: Pack | None) -> dict[tuple[str, int, str], str]:
         found = {}
         for (_, rubric_id), sheets in panels.items():
             inst_id = sheets[0].institution_id
-            found[("grade", inst_id, rubric_id)] = _grade_text(
-                _outcome(lambda r=rubric_id, s=sheets: score_sheets(r, [_sheet(x) for x in s])))
+            rubric = pack.rubrics.get(rubric_id) if pack else None
+            if pack and rubric is None:
+                found[("grade", inst_id, rubric_id)] = "（候选包中不存在）"
+                continue
+            found[("grade", inst_id, rubric_id)] = _grade_text(_outcome(
+                lambda r=rubric_id, s=sheets, rb=rubric: score_sheets(r, [_sheet(x) for x in s], rubric=rb)))
         for inst in institutions.values():
             if inst.application:
-                found[("eligibility", inst.id, "")] = _eligible_text(
-                    _outcome(lambda i=inst: check_eligibility(candidate_id, i.application, _applied_on(i))))
+                found[("eligibility", inst.id, "")] = _eligible_text(_outcome(
+                    lambda i=inst: check_eligibility(candidate_id, i.application, _applied_on(i), pack=pack)))
         return found
 
-    clear_cache()
-    before = evaluate()
-    with candidate_packs(folder):
-        after = evaluate()
+    before = evaluate(None)
+    after = evaluate(candidate)
     for key, old in before.items():
-        new = after.get(key, "（候选包中不存在）")
+        new = after[key]
         if new != old:
             what, inst_id, _ = key
             impact.changes.append(Change(inst_id, institutions[inst_id].name if inst_id in institutions else "",

@@ -54,7 +54,9 @@ def parse_diagram(data: bytes | str, name: str) -> ParsedSpec:
         spec = parser.get_spec(ids[0])
         subs = parser.get_subprocess_specs(ids[0])
     except ValidationException as exc:
-        raise SpecError(f"{name}：BPMN 校验失败（第 {exc.line_number} 行）：{exc}") from exc
+        where = "，".join(part for part in (f"元素 {exc.id}" if exc.id else "",
+                                            f"第 {exc.line_number} 行" if exc.line_number else "") if part)
+        raise SpecError(f"{name}：BPMN 校验失败{f'（{where}）' if where else ''}：{exc}") from exc
     use_clock_timers([spec, *subs.values()])
     return ParsedSpec(ids[0], raw, hashlib.sha256(raw).hexdigest(), spec_to_json(spec, subs))
 

@@ -58,9 +58,9 @@ class EligibilityResult:
                 "failed": [f.to_dict() for f in self.failed], "checked": self.checked, "priority": self.priority}
 
 
-def check_eligibility(pack_id: str, application: dict[str, Any], on: date) -> EligibilityResult:
-    """Evaluate every applicable rule of `pack_id` on `application` as of `on`."""
-    pack = get_pack(pack_id)
+def check_eligibility(pack_id: str, application: dict[str, Any], on: date, pack: Pack | None = None) -> EligibilityResult:
+    """Evaluate every applicable rule of `pack_id` (or of a candidate `pack` not yet in force) as of `on`."""
+    pack = pack or get_pack(pack_id)
     base = _namespace(pack, application, on)
     failed: list[Failure] = []
     checked: list[str] = []

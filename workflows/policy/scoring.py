@@ -191,9 +191,9 @@ def _band(rubric: Rubric, total: Fraction) -> Band | None:
 
 
 def score_sheets(rubric_id: str, sheets: list[dict[str, Any]], combine: str | None = None,
-                 divergence_share: float | None = None) -> ScoreResult:
-    """Score a panel's sheets on one rubric; raise `SheetError` for a bad sheet."""
-    rubric = get_rubric(rubric_id)
+                 divergence_share: float | None = None, rubric: Rubric | None = None) -> ScoreResult:
+    """Score a panel's sheets on one rubric (or on a candidate `rubric`); raise `SheetError` for a bad sheet."""
+    rubric = rubric or get_rubric(rubric_id)
     method = combine or rubric.combine
     if method not in ("mean", "trimmed_mean"):
         raise SheetError(f"未知的合成方式 {method!r}（mean 或 trimmed_mean）")
