@@ -28,22 +28,37 @@ def rubric_for(pack: Any, process_key: str, institution: Institution) -> str:
     return rubric
 
 
-@service("panel.draw")
-def draw_panel(ctx: StepContext, task: Task) -> list[str]:
-    """Draw at least the pack's panel size from the pool, excluding declared conflicts."""
-    size = ctx.pack.selection.panel_min
+def _pool(ctx: StepContext) -> tuple[list[str], set[str]]:
+    """The province's active experts, and those who declared a conflict with this institution."""
     conflicted = set(ctx.session.exec(select(ConflictDeclaration.expert_username).where(
         ConflictDeclaration.institution_id == ctx.institution.id)))
     pool = sorted(e.username for e in ctx.session.exec(select(Expert).where(
         col(Expert.active).is_(True), Expert.province == ctx.institution.province)))
-    eligible = [u for u in pool if u not in conflicted]
-    if len(eligible) < size:
-        raise StepError(f"{ctx.institution.province} 专家库可抽取专家 {len(eligible)} 名，少于所需 {size} 名"
-                        f"（已回避 {len(conflicted & set(pool))} 名）")
+    return pool, conflicted
+
+
+def _sample(ctx: StepContext, candidates: list[str], size: int, conflicted: set[str]) -> list[str]:
+    if len(candidates) < size:
+        raise StepError(f"{ctx.institution.province} 专家库可抽取专家 {len(candidates)} 名，少于所需 {size} 名"
+                        f"（已回避 {len(conflicted)} 名）")
+    return sorted(random.Random(f"{ctx.instance.id}:{ctx.instance.row_version}").sample(candidates, size))
+
+
+@service("panel.draw")
+def draw_panel(ctx: StepContext, task: Task) -> list[str]:
+    """Draw at least the pack's panel size from the pool, excluding declared conflicts."""
+    pool, conflicted = _pool(ctx)
+    drawn = _sample(ctx, [u for u in pool if u not in conflicted], ctx.pack.selection.panel_min, conflicted)
     task.data.pop("sheets", None)  # a new round (after an upheld objection) starts with no sheets
-    drawn = sorted(random.Random(f"{ctx.instance.id}:{ctx.instance.row_version}").sample(eligible, size))
     ctx.event("panel.drawn", experts=drawn, pool=len(pool), excluded=sorted(conflicted & set(pool)))
     return drawn
+
+
+def replacement(ctx: StepContext, task: Task) -> str:
+    """One more expert for a panel member who recused: not conflicted, not already on the panel."""
+    pool, conflicted = _pool(ctx)
+    panel = set(task.data.get("panel", []))
+    return _sample(ctx, [u for u in pool if u not in conflicted and u not in panel], 1, conflicted)[0]
 
 
 @form_check("score_sheet.schema.json")

@@ -161,3 +161,40 @@ def test_objection_after_close_is_refused_and_recorded(zhejiang) -> None:  # typ
     assert objection.status == "refused"
     assert "objection.refused" in event_kinds(inst_id)
     assert institution(inst_id).state == "filed"
+
+
+def test_expert_recusal_draws_a_replacement(zhejiang) -> None:  # type: ignore[no-untyped-def]
+    from workflows.workitems import declare_conflict
+
+    inst_id = apply("003-pass")
+    do(inst_id, "completeness_check", {"complete": True})
+    drawn = {w.assignee for w in items(inst_id) if w.task_name == "expert_scoring"}
+    recusing = sorted(drawn)[0]
+    item = next(w for w in items(inst_id) if w.assignee == recusing)
+    declare_conflict(item.task_id, recusing, "曾在该机构兼职")
+    now_assigned = {w.assignee for w in items(inst_id) if w.task_name == "expert_scoring"}
+    assert recusing not in now_assigned and len(now_assigned) == 3
+    assert "task.reassigned" in event_kinds(inst_id)
+    newcomer = (now_assigned - drawn).pop()
+    second = next(w for w in items(inst_id) if w.assignee == newcomer)
+    with pytest.raises(StepError, match="少于所需"):
+        declare_conflict(second.task_id, newcomer, "近亲属任职")
+    score_all(inst_id)
+    assert institution(inst_id).state == "noticing"
+
+
+def test_a_claimed_task_is_only_completed_by_its_claimant(zhejiang) -> None:  # type: ignore[no-untyped-def]
+    from conftest import PASSWORD
+    from workflows.db import write_session
+    from workflows.users import upsert_user
+    from workflows.workitems import claim
+    from workflows.writepath import PermissionDenied, complete_task
+
+    with write_session() as session:
+        upsert_user(session, "clerk3301b", PASSWORD, "clerk", "3301")
+    inst_id = apply("003-pass")
+    item = items(inst_id)[0]
+    claim(item.task_id, "clerk3301b")
+    with pytest.raises(PermissionDenied, match="认领"):
+        complete_task(item.task_id, {"complete": True}, "clerk3301")
+    complete_task(item.task_id, {"complete": True}, "clerk3301b")

@@ -16,7 +16,15 @@ from workflows.clock import load_clock
 from workflows.db import write_session
 from workflows.models import ConflictDeclaration, User, WorkItem
 from workflows.states import ROLES
-from workflows.writepath import ConflictError, PermissionDenied, StepError, authorize
+from workflows.writepath import (
+    ConflictError,
+    PermissionDenied,
+    StepError,
+    StepResult,
+    authorize,
+    reassign_in_session,
+    run_action,
+)
 
 SUPERVISOR_ROLES = ("reviewer", "head", "admin")
 
@@ -102,15 +110,20 @@ def reassign(task_ids: Iterable[str], to_user: str, actor: str) -> list[WorkItem
         return done
 
 
-def declare_conflict(task_id: str, actor: str, reason: str) -> None:
-    """An expert declares a conflict of interest with the case of a work item assigned to them."""
+def declare_conflict(task_id: str, actor: str, reason: str) -> StepResult:
+    """An expert declares a conflict of interest with a case they were drawn for; another expert replaces them."""
+    from tasks.panel import replacement
+
     if not reason.strip():
         raise StepError("请填写回避理由")
-    with write_session() as session:
+
+    def body(session: Session) -> StepResult:
         item = _item(session, task_id)
         if item.assignee != actor:
             raise PermissionDenied(f"「{item.title}」未指派给 {actor}，不能声明回避")
-        now = load_clock(session).now()
         session.add(ConflictDeclaration(expert_username=actor, institution_id=item.institution_id,
-                                        reason=reason.strip(), declared_at=now))
-        _record(session, item, actor, "expert.conflict_declared", reason=reason.strip())
+                                        reason=reason.strip(), declared_at=load_clock(session).now()))
+        session.flush()
+        return reassign_in_session(session, item, actor, replacement, f"回避：{reason.strip()}")
+
+    return run_action(actor, {"action": "declare_conflict", "task_id": task_id}, body)

@@ -305,6 +305,24 @@ def deliver_in_session(session: Session, instance_id: int, message: str,
     return _result(ctx)
 
 
+def reassign_in_session(session: Session, item: WorkItem, actor: str,
+                        choose: Callable[[StepContext, Any], str], reason: str) -> StepResult:
+    """Give a READY task whose `assignee` property names a variable (e.g. a drawn expert) to someone else."""
+    instance = session.get(Instance, item.instance_id)
+    ctx, workflow = _context(session, instance, actor)
+    task = workflow.get_task_from_id(UUID(item.task_id)) if workflow else None
+    if task is None or task.state != TaskState.READY:
+        raise ConflictError(f"任务「{item.title}」已被办理")
+    variable = projections.properties(task).get("assignee", "")
+    if not variable.isidentifier():
+        raise StepError(f"任务「{item.title}」没有可更换的指派对象")
+    before, after = task.data.get(variable), choose(ctx, task)
+    task.data[variable] = after
+    ctx.event("task.reassigned", task=item.task_name, before=before, after=after, reason=reason)
+    _finish(ctx, workflow, instance.row_version)
+    return _result(ctx)
+
+
 def waiting_for(workflow: BpmnWorkflow, message: str) -> bool:
     """Whether some task of the workflow waits for this message now."""
     return any(ev.event_type == "MessageEventDefinition" and ev.name == message for ev in workflow.waiting_events())
@@ -363,6 +381,8 @@ def authorize(session: Session, actor: str, item: WorkItem) -> None:
         raise PermissionDenied(f"用户 {actor}（{user.role}）无权办理「{item.title}」（需要角色 {item.role}）")
     if item.assignee and item.assignee != actor:
         raise PermissionDenied(f"任务「{item.title}」指派给 {item.assignee}，{actor} 不能办理")
+    if item.claimed_by and item.claimed_by != actor:
+        raise PermissionDenied(f"任务「{item.title}」已由 {item.claimed_by} 认领，{actor} 不能办理")
     if not item.assignee and not item.jurisdiction.startswith(user.jurisdiction):
         raise PermissionDenied(f"任务「{item.title}」属于辖区 {item.jurisdiction}，不在 {actor} 的辖区 {user.jurisdiction} 内")
 
