@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import time
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +18,7 @@ from workflows.db import reset_engines, write_session
 from workflows.store import init_db
 from workflows.users import upsert_user
 
+ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = Path(__file__).parent / "fixtures"
 PASSWORD = "Beian-test-2026"
 
@@ -54,3 +58,30 @@ def make_staff(province: str, city: str, county: str, experts: int = 4) -> None:
 
 def pg_url() -> str | None:
     return os.environ.get("BEIAN_TEST_PG", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def board(db: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
+    """Start `beian board` on a free port against the test's database; yields its URL."""
+    port = _free_port()
+    env = {**os.environ, "BEIAN_VAR": str(db), "BEIAN_BOARD_SECRET": "e2e-secret"}
+    from dashboard.cli import board_command
+
+    proc = subprocess.Popen(board_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(120):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            break
+        except OSError:
+            time.sleep(0.25)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=20)

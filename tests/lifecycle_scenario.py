@@ -20,26 +20,17 @@ from workflows.models import Instance
 from workflows.policy import get_rubric
 from workflows.policy.packs import clear_cache
 from workflows.settings import BPMN_DIR
-from workflows.writepath import start_process
 
-# The letter steps of the lifecycle diagrams, per pack (to be merged into each pack.yaml `letters:`).
-LIFECYCLE_LETTERS = {
-    "002": {"renewal_application": ["renewal_application"], "renewal_review": ["renewal_sheet", "group_feedback"],
-            "renewal": ["renewal_approval"], "scope_change": ["scope_change"], "revocation": ["revocation"]},
-    "004": {"grade_notice": ["grade_notice_public"], "grade": ["grade_notice"], "rectification": ["rectification"]},
-}
 GRADE_SHARE = {"优秀": 0.95, "合格": 0.8, "基本合格": 0.65, "不合格": 0.5}
 
 
 def lifecycle_packs(tmp: Path, pilot_end: str | None = None) -> Path:
-    """A copy of the packs with the lifecycle letter steps (and optionally a future 003 pilot end)."""
+    """A copy of the packs (optionally with a future 003 pilot end)."""
     root = tmp / "packs"
     for pack in ("000", "001", "002", "003", "004"):
         shutil.copytree(BPMN_DIR / pack, root / pack, ignore=shutil.ignore_patterns("*.bpmn"))
         path = root / pack / "pack.yaml"
         data = yaml.safe_load(path.read_text("utf-8"))
-        for step, kinds in LIFECYCLE_LETTERS.get(pack, {}).items():
-            data.setdefault("letters", {}).setdefault(step, kinds)
         if pack == "003" and pilot_end:
             data["validity"]["pilot_end"] = pilot_end
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
@@ -80,12 +71,6 @@ def running(institution_id: int, process: str | None = None) -> list[Instance]:
         if process:
             query = query.where(Instance.process_key == process)
         return list(session.exec(query.order_by(col(Instance.id))))
-
-
-def ensure_period(institution_id: int) -> None:
-    """Start the filing period if the selection diagram did not (before it starts one itself)."""
-    if not running(institution_id, "filing_period"):
-        start_process(institution_id, "filing_period", {}, "system")
 
 
 def assess(institution_id: int, grade: str, vetoes: list[Any] | None = None, rubric: str = "004-dengji") -> None:

@@ -8,46 +8,17 @@ Screenshots of every page (1440×900) go to `$BEIAN_SCREENSHOTS` or the test's t
 from __future__ import annotations
 
 import os
-import socket
-import subprocess
-import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from browser import chromium
 from conftest import PASSWORD, make_staff, set_clock
 from scenario import apply, institution, items, score_all
 
-from dashboard.cli import board_command
 from workflows.cases import file_objection
 from workflows.sweep import fire_due_timers
 
 pytestmark = pytest.mark.browser
-ROOT = Path(__file__).resolve().parent.parent
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def board(db: Path) -> Iterator[str]:  # type: ignore[no-untyped-def]
-    port = _free_port()
-    env = {**os.environ, "BEIAN_VAR": str(db), "BEIAN_BOARD_SECRET": "e2e-secret"}
-    proc = subprocess.Popen(board_command(port), cwd=ROOT, env=env, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    for _ in range(120):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.25)
-    yield url
-    proc.terminate()
-    proc.wait(timeout=20)
 
 
 def test_filing_through_the_board(board: str, db: Path, tmp_path: Path) -> None:
@@ -60,8 +31,7 @@ def test_filing_through_the_board(board: str, db: Path, tmp_path: Path) -> None:
     shots.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium",
-                                    args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+        browser = chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
 
         def shot(name: str) -> None:

@@ -54,6 +54,7 @@ def test_happy_path_zhejiang_to_filed(zhejiang) -> None:  # type: ignore[no-unty
     assert "institution.filed" in event_kinds(inst_id)
     assert items(inst_id) == []
     assert sorted(documents(inst_id)) == ["filing_receipt", "selection_notice"]
+    assert "process.spawned" in event_kinds(inst_id)  # the filing period starts at filing
 
 
 def test_shandong_validity_runs_through_month_before_anniversary(shandong) -> None:  # type: ignore[no-untyped-def]
@@ -185,6 +186,7 @@ def test_expert_recusal_draws_a_replacement(zhejiang) -> None:  # type: ignore[n
 
 def test_a_claimed_task_is_only_completed_by_its_claimant(zhejiang) -> None:  # type: ignore[no-untyped-def]
     from conftest import PASSWORD
+
     from workflows.db import write_session
     from workflows.users import upsert_user
     from workflows.workitems import claim

@@ -54,9 +54,13 @@ def _editor(user: str, pack_id: str, process_key: str, base_id: int, draft: Proc
         published = version_xml(session, base_id)
     xml = draft.bpmn_xml if draft else published
     diff = diff_diagrams(published, xml)
+    key = f"modeler-{pack_id}-{process_key}-{draft.id if draft else 'new'}"
     saved = bpmn_modeler(xml, added=[c.element_id for c in diff.added], changed=[c.element_id for c in diff.changed],
-                         key=f"modeler-{pack_id}-{process_key}-{draft.id if draft else 'new'}")
-    if saved and saved.get("xml") and saved["xml"] != xml and (draft is None or draft.status == "draft"):
+                         key=key)
+    # The component keeps returning its last value on every rerun: save each press of 保存草稿 once.
+    fresh = saved and saved.get("saved_at") != st.session_state.get(f"{key}-handled")
+    if fresh and saved.get("xml") and saved["xml"] != xml and (draft is None or draft.status == "draft"):
+        st.session_state[f"{key}-handled"] = saved.get("saved_at")
         with write_session() as session:
             row = save_draft(session, pack_id, process_key, saved["xml"], user, load_clock(session).now(),
                              draft.id if draft else None)
