@@ -1,7 +1,7 @@
 """Build the common template context (bureau, institution, scope, validity) from the registry.
 
-The issuing bureau is chosen by the institution's filing level (province, city or county code) and
-the longest matching jurisdiction prefix in `BUREAUS`; a policy pack may pass its own `bureau`.
+The issuing bureau (letterhead, document-number prefix, seal, the policy document cited) comes from the
+institution's policy pack (`bureau:` in `pack.yaml`).
 """
 
 from __future__ import annotations
@@ -23,51 +23,14 @@ KIND_LABELS = {
     "special_ability": "专项职业能力考核机构",
 }
 
-# Issuing bureaus by GB/T 2260 jurisdiction prefix: the seeds' own bureaus and the documents they cite.
-BUREAUS: dict[str, dict[str, Any]] = {
-    "37": {
-        "name": "山东省人力资源和社会保障厅",
-        "doc_prefix": "鲁人社字",
-        "seal_name": "山东省人力资源和社会保障厅",
-        "basis": "《山东省人力资源和社会保障厅关于印发〈山东省专项职业能力考核社会化改革试点方案〉的通知》"
-                 "（鲁人社字〔2023〕22号）",
-        "contact": {"department": "职业能力建设处", "phone": "12333", "address": "济南市"},
-    },
-    "33": {
-        "name": "浙江省人力资源和社会保障厅",
-        "doc_prefix": "浙人社函",
-        "seal_name": "浙江省人力资源和社会保障厅",
-        "basis": "《浙江省人力资源和社会保障厅办公室关于开展职业技能等级认定试点社会培训评价组织遴选工作的通知》"
-                 "（浙人社办发〔2020〕35号）",
-        "contact": {"department": "浙江省技能人才评价管理服务中心", "phone": "（0571）85211850",
-                    "address": "杭州市西湖区古翠路50号6楼"},
-    },
-    "50": {
-        "name": "重庆市人力资源和社会保障局",
-        "doc_prefix": "渝人社函",
-        "seal_name": "重庆市人力资源和社会保障局",
-        "basis": "《重庆市职业技能鉴定评价机构评估暂行办法》（渝人社发〔2021〕33号）",
-        "contact": {"department": "重庆市职业技能鉴定指导中心", "phone": "12333", "address": "重庆市"},
-    },
-    "500238": {
-        "name": "巫溪县人力资源和社会保障局",
-        "doc_prefix": "溪人社函",
-        "seal_name": "巫溪县人力资源和社会保障局",
-        "basis": "《巫溪县职业技能等级评价机构建设规范（试行）》（溪人社发〔2021〕62号）",
-        "contact": {"department": "巫溪县人力资源和社会保障局", "phone": "12333", "address": "重庆市巫溪县"},
-    },
-}
-
-
 def bureau_for(institution: Institution) -> dict[str, Any]:
-    """The bureau that files `institution`: longest `BUREAUS` prefix of its filing jurisdiction."""
-    code = {"province": institution.province, "city": institution.city}.get(
-        institution.filing_level, institution.county
-    )
-    matches = [key for key in BUREAUS if code.startswith(key)]
-    if not matches:
-        raise LetterError(f"辖区 {code} 没有配置发文机关（机构：{institution.name}）")
-    return BUREAUS[max(matches, key=len)]
+    """The bureau that files `institution`, as its policy pack describes it."""
+    from workflows.policy import PackError, get_pack
+
+    try:
+        return get_pack(institution.pack_id).bureau.letterhead()
+    except PackError as exc:
+        raise LetterError(f"机构 {institution.name} 的政策包 {institution.pack_id} 无法读取发文机关：{exc}") from exc
 
 
 def institution_context(institution: Institution, scopes: list[OccupationScope]) -> dict[str, Any]:

@@ -152,6 +152,11 @@ def sample_context(kind_id: str, base: dict[str, Any]) -> dict[str, Any]:
             "opinion": "机构制度健全，考核组织规范；建议进一步完善考生满意度回访记录。"},
         "revocation": {"finding": "备案期限内未开展考核工作",
                        "rule": "《专项职业能力考核机构续期评估明细表》不合格项第9项及" + base["basis"]},
+        "revocation_notice": {"finding": "存在考场秩序混乱、私自降低考核要求等组织舞弊行为",
+                              "rule": base["basis"] + "有关撤销备案情形"},
+        "pilot_cancelled": {"finding": "试点期间考评人员配备不足，部分批次未按规定公示认定结果",
+                            "rule": "第五部分第（三）项“评估不合格的，取消试点资格，并通过浙江省职业能力建设网及时公布、"
+                                    "调整试点单位备案名单”"},
         "selection_notice": {"entries": [{"name": inst["name"], "occupations": occupations}],
                              "notice_start": issued_on, "notice_end": issued_on + timedelta(days=7),
                              "notice_days": 5},

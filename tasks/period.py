@@ -16,6 +16,7 @@ from workflows.periods import add_months, end_of_day, validity_end
 from workflows.writepath import StepError
 
 REMINDER_HOUR = time(9, 0)  # reminders go out at 09:00 China time
+PILOT_RULE = "第五部分第（三）项“评估不合格的，取消试点资格，并通过浙江省职业能力建设网及时公布、调整试点单位备案名单”"
 
 
 def renewal_window_opens(institution: Institution, pack: Any) -> date:
@@ -112,6 +113,5 @@ def cancel_pilot(ctx: StepContext, task: Task) -> dict[str, Any]:
     ctx.session.flush()
     ctx.event("pilot.cancelled", notice_id=notice.id, opinion=opinion, ended=ended)
     notify_institution(ctx, "取消试点资格通知", f"试点综合评估不合格，取消试点资格并向社会公布。评估意见：{opinion}")
-    return {"notice_id": notice.id, "letter": {"finding": f"试点综合评估不合格：{opinion}",
-                                               "rule": "试点结束后综合评估不合格的，取消试点资格并向社会公布（003 §五(三)）"}}
+    return {"notice_id": notice.id, "letter": {"finding": opinion, "rule": PILOT_RULE}}
 

@@ -31,7 +31,7 @@ def test_all_five_packs_load() -> None:
 
 def test_003_interface_fields() -> None:
     p = get_pack("003")
-    assert (p.province, p.effective_from, p.bureau.doc_prefix) == ("33", date(2020, 11, 5), "浙人社")
+    assert (p.province, p.effective_from, p.bureau.doc_prefix) == ("33", date(2020, 11, 5), "浙人社函")
     assert (p.notice.selection_working_days, p.notice.counting) == (5, "exclude_first")
     assert (p.code.ministry, p.code.province, p.code.letter_for("enterprise"), p.code.letter_for("school")) == (
         "0000", "33", "Y", "S")

@@ -153,14 +153,17 @@ def object_(institution: int, name: str, contact: str, reason: str, evidence: st
 @click.command()
 @click.option("--json", "as_json", is_flag=True)
 def tick(as_json: bool) -> None:
-    """Fire every due timer now (what the scheduler does every minute)."""
-    from workflows.sweep import fire_due_timers
+    """Fire every due timer, then deliver due notifications (the scheduler's fire-due-timers round)."""
+    from workflows.tick import tick as run_tick
 
-    report = fire_due_timers()
+    report = run_tick()
     if as_json:
-        emit_json({"fired": report.fired, "failed": report.failed, "busy": report.busy})
-    else:
-        click.echo(f"已触发 {report.fired} 个定时器" + (f"；失败 {len(report.failed)} 个" if report.failed else ""))
+        emit_json(report)
+        return
+    problems = [f"{label} {len(report[key])} 个" for key, label in
+                (("failed", "定时器失败"), ("busy", "定时器占用中"), ("undelivered", "通知发送失败")) if report[key]]
+    click.echo(f"已触发 {report['fired']} 个定时器，已发送 {report['delivered']} 条通知"
+               + (f"；{'，'.join(problems)}（下一轮重试）" if problems else ""))
 
 
 @click.group()

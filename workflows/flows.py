@@ -1,4 +1,4 @@
-"""Prefect flows: thin wrappers around plain functions (tested without Prefect); see `prefect.yaml`."""
+"""Prefect flows: thin wrappers around plain functions (tested without Prefect); `prefect.yaml` schedules them."""
 
 from __future__ import annotations
 
@@ -10,21 +10,11 @@ from workflows import tick as jobs
 
 
 @flow(name="fire-due-timers", log_prints=True)
-def fire_due_timers_flow() -> dict[str, int]:
-    """Fire every due timer once (claimed in the database, so overlapping runs are safe)."""
-    from workflows.sweep import fire_due_timers
+def fire_due_timers_flow() -> dict[str, Any]:
+    """One scheduler round (`workflows.tick.tick`, like `beian tick`): due timers, then due notifications.
 
-    report = fire_due_timers()
-    return {"fired": report.fired, "failed": len(report.failed), "busy": len(report.busy)}
-
-
-@flow(name="deliver-notifications", log_prints=True)
-def deliver_notifications_flow() -> dict[str, int]:
-    """Deliver due outbox rows (inbox, SMTP)."""
-    from workflows.notify import deliver_due
-
-    report = deliver_due()
-    return {"sent": len(report.sent), "failed": len(report.failed)}
+    Timers and outbox rows are claimed in Beian's database, so overlapping runs are safe."""
+    return jobs.tick()
 
 
 @flow(name="expiry-watch", log_prints=True)
@@ -44,10 +34,3 @@ def assessment_campaign_flow(jurisdiction: str = "50", year: int | None = None) 
         year = year or load_clock(session).today().year - 1
     report = start_campaign(year, jurisdiction, "prefect")
     return {"campaign_id": report.campaign_id, "started": len(report.started), "skipped": report.skip_reasons}
-
-
-DEPLOYMENTS = {  # name → (flow, interval seconds or cron)
-    "fire-due-timers": (fire_due_timers_flow, 60),
-    "deliver-notifications": (deliver_notifications_flow, 60),
-    "expiry-watch": (expiry_watch_flow, "0 6 * * *"),
-}

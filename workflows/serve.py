@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import subprocess
@@ -13,6 +14,9 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 from workflows.settings import ROOT, var_dir
 
@@ -80,17 +84,30 @@ def run(port: int = 4200, board_port: int = 8501) -> int:
     return 0
 
 
+def yaml_deployments() -> list[Any]:
+    """The deployments of `prefect.yaml` (flows, schedules, parameters, concurrency) as served deployments."""
+    from prefect.client.schemas.objects import ConcurrencyLimitConfig
+    from prefect.schedules import Cron, Interval
+
+    config = yaml.safe_load((ROOT / "prefect.yaml").read_text("utf-8"))
+    deployments = []
+    for spec in config["deployments"]:
+        path, name = spec["entrypoint"].split(":")
+        flow = getattr(importlib.import_module(path.removesuffix(".py").replace("/", ".")), name)
+        schedules = [Interval(s["interval"], active=s.get("active", True)) if "interval" in s
+                     else Cron(s["cron"], timezone=s.get("timezone"), active=s.get("active", True))
+                     for s in spec.get("schedules", [])]
+        deployments.append(flow.to_deployment(name=spec["name"], schedules=schedules,
+                                              parameters=spec.get("parameters", {}),
+                                              concurrency_limit=ConcurrencyLimitConfig(**spec["concurrency_limit"])))
+    return deployments
+
+
 def serve_flows() -> None:
-    """Serve the scheduled flows from this process (needs PREFECT_API_URL of a running server)."""
+    """Serve the deployments of `prefect.yaml` from this process (needs PREFECT_API_URL of a running server)."""
     from prefect import serve
 
-    from workflows.flows import DEPLOYMENTS
-
-    deployments = []
-    for name, (flow, schedule) in DEPLOYMENTS.items():
-        timing = {"interval": schedule} if isinstance(schedule, int) else {"cron": schedule}
-        deployments.append(flow.to_deployment(name=name, concurrency_limit=1, **timing))
-    serve(*deployments)
+    serve(*yaml_deployments())
 
 
 if __name__ == "__main__":

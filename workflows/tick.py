@@ -1,4 +1,4 @@
-"""The plain functions behind the scheduled jobs (Prefect flows call them; `beian tick` runs them directly)."""
+"""The plain functions behind the scheduled jobs: the Prefect flows and `beian tick`/`beian watch` call them."""
 
 from __future__ import annotations
 
@@ -15,11 +15,15 @@ from workflows.sweep import fire_due_timers
 
 
 def tick() -> dict[str, Any]:
-    """Fire due timers, then deliver due notifications."""
+    """One scheduler round: fire due timers, then deliver due notifications (the ones just queued too).
+
+    `fired`/`delivered` are counts; `failed` (timers whose step failed), `busy` (timers whose instance was
+    in use) and `undelivered` (outbox rows that failed this round) are ids, each retried next round.
+    """
     sweep = fire_due_timers()
     delivery = deliver_due()
-    return {"fired": sweep.fired, "failed_timers": sweep.failed, "busy": sweep.busy,
-            "sent": len(delivery.sent), "failed_messages": delivery.failed}
+    return {"fired": sweep.fired, "failed": sweep.failed, "busy": sweep.busy,
+            "delivered": len(delivery.sent), "undelivered": delivery.failed}
 
 
 def expiry_watch() -> dict[str, Any]:

@@ -34,8 +34,18 @@ _VALUE_OPS = {">=", "<=", ">", "<", "==", "!=", "in", "not_in", "intersects", "i
 
 @dataclass(frozen=True)
 class Bureau:
+    """The issuing bureau: letterhead name, document-number prefix, seal, the policy document it cites."""
+
     name: str
     doc_prefix: str
+    seal_name: str
+    document: str
+    contact: dict[str, str] = field(default_factory=dict)
+
+    def letterhead(self) -> dict[str, Any]:
+        """The `bureau` part of a letter's context (and its `basis`)."""
+        return {"name": self.name, "doc_prefix": self.doc_prefix, "seal_name": self.seal_name,
+                "basis": self.document, "contact": dict(self.contact)}
 
 
 @dataclass(frozen=True)
@@ -289,7 +299,8 @@ def load_pack(folder: Path) -> Pack:
     return Pack(
         id=d["id"], name=d["name"], basis=d["basis"], seed=d.get("seed", ""),
         effective_from=date.fromisoformat(d["effective_from"]), province=d["province"],
-        bureau=Bureau(d["bureau"]["name"], d["bureau"]["doc_prefix"]),
+        bureau=Bureau(d["bureau"]["name"], d["bureau"]["doc_prefix"], d["bureau"]["seal_name"],
+                      d["bureau"]["document"], dict(d["bureau"].get("contact", {}))),
         notice=Notice(d["notice"]["selection_working_days"], d["notice"]["grade_days"], d["notice"]["counting"]),
         supplement=Supplement(d.get("supplement", {}).get("deadline_working_days", 10),
                               d.get("supplement", {}).get("processing_working_days", 20)),

@@ -47,7 +47,9 @@ PACK = _obj(
         "effective_from": _DATE,
         "effective_note": _STR,
         "province": {"type": ["string", "null"], "pattern": "^[0-9]{2}$"},
-        "bureau": _obj({"name": _STR, "doc_prefix": _STR, "basis": _STR}, ["name", "doc_prefix"]),
+        "bureau": _obj({"name": _STR, "doc_prefix": _STR, "seal_name": _STR, "document": _STR, "basis": _STR,
+                        "contact": _obj({"department": _STR, "phone": _STR, "address": _STR})},
+                       ["name", "doc_prefix", "seal_name", "document"]),
         "notice": _obj(
             {
                 "selection_working_days": _NAT, "grade_days": _NAT,
