@@ -82,5 +82,5 @@ def determine(ctx: StepContext, task: Task) -> dict[str, Any]:
         "rectification": {"reason": f"{year}年度评估等级为基本合格", "findings": findings,
                           "months": pack.rectification.months},
         "revocation": {"finding": f"{year}年度评估等级为不合格（{proposed['score']}分）",
-                       "rule": f"《{GRADE_BASIS}》第十九条：评估结果为不合格的，取消机构备案"},
+                       "rule": f"《{GRADE_BASIS}》第十九条“对不合格鉴定评价机构，取消机构备案”"},
     }

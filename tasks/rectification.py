@@ -12,7 +12,7 @@ from tasks.lifecycle import change_state, notify_institution, origin, pause_othe
 from workflows.context import StepContext
 from workflows.periods import add_months, end_of_day
 
-RECTIFY_RULE = "《重庆市职业技能鉴定评价机构评估暂行办法》第十八条：限期内未按要求完成整改的，取消机构备案"
+RECTIFY_RULE = "《重庆市职业技能鉴定评价机构评估暂行办法》第十八条“限期内未按要求完成整改的，取消机构备案”"
 
 
 @service("rectify.open")

@@ -9,15 +9,19 @@ from SpiffWorkflow.task import Task
 
 from tasks import service
 from tasks.lifecycle import end_others, notify_institution, staff_inbox
+from tasks.period import is_pilot_filing
 from workflows.context import StepContext
 from workflows.periods import validity_end
 from workflows.policy import get_rubric
+from workflows.writepath import StepError
 
 
 @service("renewal.check")
 def check(ctx: StepContext, task: Task) -> dict[str, Any]:
     """优秀 earlier → exempt from technical evaluation; else the pack's renewal rubric, or a reviewer's decision."""
     inst, pack = ctx.institution, ctx.pack
+    if is_pilot_filing(inst, pack):
+        raise StepError(f"{inst.name} 为试点备案，试点结束后进行综合评估（003 §五(三)），不适用续期申请")
     if inst.renewal_exempt and pack.renewal.exempt_grades:
         route, why = "exempt", f"年度评估等级为{inst.last_grade or '优秀'}，免于技术评估"
     elif pack.renewal.rubric:

@@ -9,17 +9,20 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import application
-from scenario import do, items, score_all
-from sqlmodel import col, select
+from conftest import application, set_clock
+from scenario import do, institution, items, score_all
+from sqlmodel import col, func, select
 
 from workflows.calendar import enter_year
+from workflows.cases import submit_application
 from workflows.db import read_session, write_session
 from workflows.lifecycle import import_filed
-from workflows.models import Instance
-from workflows.policy import get_rubric
+from workflows.models import AuditEvent, InboxMessage, Instance, Outbox
+from workflows.notify import deliver_due
+from workflows.policy import get_pack, get_rubric
 from workflows.policy.packs import clear_cache
 from workflows.settings import BPMN_DIR
+from workflows.sweep import fire_due_timers
 
 GRADE_SHARE = {"优秀": 0.95, "合格": 0.8, "基本合格": 0.65, "不合格": 0.5}
 
@@ -81,3 +84,66 @@ def assess(institution_id: int, grade: str, vetoes: list[Any] | None = None, rub
     if "county_review" in {w.task_name for w in items(institution_id)}:
         do(institution_id, "county_review", {"score": 86, "opinion": "初评材料齐全"})
     score_all(institution_id, grade_sheet(rubric, grade, vetoes))
+
+
+def conforming_sheet(rubric_id: str, zero_sections: tuple[str, ...] = (), vetoes: list[str] | None = None
+                     ) -> dict[str, Any]:
+    """A sheet marking every item 符合 / full marks, except the items of `zero_sections` (不符合 / 0)."""
+    full = {"check": "符合", "grade3": "符合", "deduction": {"missing": []}}
+    zero = {"check": "不符合", "grade3": "不符合", "points": 0}
+    scores = {}
+    for section in get_rubric(rubric_id).sections:
+        for item in section.items:
+            table = zero if section.id in zero_sections else full
+            scores[item.id] = table.get(item.kind, float(item.max))
+    return {"scores": scores, "vetoes": vetoes or []}
+
+
+def file_by_selection(fixture: str, scored_at: str, filed_at: str, *variants: dict[str, Any]) -> list[int]:
+    """File one institution per variant (changes to the fixture) through the real selection process.
+
+    Applied at the current clock, complete, scored full marks by the panel at `scored_at`, filed when the
+    sweep at `filed_at` closes the notice (or files directly when the pack has none)."""
+    ids = []
+    for variant in variants or ({},):
+        data = copy.deepcopy(application(fixture))
+        data["institution"].update(variant)
+        ids.append(submit_application(data, "system").institution_id)
+    for inst_id in ids:
+        do(inst_id, "completeness_check", {"complete": True})
+    set_clock(scored_at)
+    for inst_id in ids:
+        score_all(inst_id, conforming_sheet(get_pack(institution(inst_id).pack_id).selection.rubric))
+    set_clock(filed_at)
+    fire_due_timers()
+    assert [institution(i).state for i in ids] == ["filed"] * len(ids)
+    return ids
+
+
+def events(institution_id: int, kind: str) -> list[dict[str, Any]]:
+    """The details of the institution's audit events of one kind, oldest first."""
+    with read_session() as session:
+        rows = session.exec(select(AuditEvent).where(AuditEvent.institution_id == institution_id, AuditEvent.kind == kind)
+                            .order_by(col(AuditEvent.id)))
+        return [dict(row.detail) for row in rows]
+
+
+def stored_state(institution_id: int, only_running: bool = False) -> int:
+    """Bytes of serialized workflow state stored for the institution's instances."""
+    with read_session() as session:
+        query = select(func.sum(func.length(Instance.state_json))).where(Instance.institution_id == institution_id)
+        if only_running:
+            query = query.where(Instance.status == "running")
+        return session.exec(query).one() or 0
+
+
+def deliver_all_once() -> list[Outbox]:
+    """Deliver the outbox; a second run sends nothing; every row sent once and in exactly one inbox row."""
+    assert deliver_due().failed == []
+    assert deliver_due().sent == []
+    with read_session() as session:
+        rows = list(session.exec(select(Outbox).order_by(col(Outbox.id))))
+        inbox = session.exec(select(InboxMessage.message_id)).all()
+    assert all(row.sent_at is not None and row.attempts == 1 for row in rows)
+    assert sorted(inbox) == sorted(row.idempotency_key for row in rows)
+    return rows

@@ -56,7 +56,7 @@ def score_all(institution_id: int, sheet: dict[str, Any] = GOOD_SHEET) -> None:
         complete_task(item.task_id, sheet, item.assignee)
 
 
-def documents(institution_id: int) -> list[str]:
+def kinds(institution_id: int) -> list[str]:
     """Kinds of the documents issued to an institution, in issue order."""
     from letters import list_documents
 

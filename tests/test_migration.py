@@ -66,7 +66,8 @@ def publish(old: str, new: str) -> ProcessVersion:
 
 def instance_of(inst_id: int) -> Instance:
     with read_session() as session:
-        return session.exec(select(Instance).where(Instance.institution_id == inst_id)).one()
+        return session.exec(select(Instance).where(Instance.institution_id == inst_id,
+                                                   Instance.process_key == "selection")).one()
 
 
 def version_of(inst_id: int) -> int:

@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from conftest import make_staff, set_clock
-from scenario import apply, do, documents, event_kinds, institution, items, score_all, view
+from scenario import apply, do, event_kinds, institution, items, kinds, score_all, view
 from sqlmodel import select
 
 from workflows.cases import file_objection
@@ -53,7 +53,7 @@ def test_happy_path_zhejiang_to_filed(zhejiang) -> None:  # type: ignore[no-unty
     assert inst.valid_until == date(2029, 10, 13)
     assert "institution.filed" in event_kinds(inst_id)
     assert items(inst_id) == []
-    assert sorted(documents(inst_id)) == ["filing_receipt", "selection_notice"]
+    assert sorted(kinds(inst_id)) == ["filing_receipt", "selection_notice"]
     assert "process.spawned" in event_kinds(inst_id)  # the filing period starts at filing
 
 
@@ -72,7 +72,7 @@ def test_shandong_validity_runs_through_month_before_anniversary(shandong) -> No
     assert inst.state == "filed"
     assert inst.code is not None and inst.code[5:7] == "37" and len(inst.code) == 13
     assert inst.valid_from == date(2026, 11, 20) and inst.valid_until == date(2029, 10, 31)
-    assert documents(inst_id) == ["approval"]
+    assert kinds(inst_id) == ["approval"]
 
 
 def test_ineligible_application_is_rejected_with_reasons(zhejiang) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +82,7 @@ def test_ineligible_application_is_rejected_with_reasons(zhejiang) -> None:  # t
     assert inst.state == "rejected" and inst.code is None
     reasons = next(e for e in view(inst_id)["events"] if e["kind"] == "case.rejected")["detail"]["reasons"]
     assert any("003-E01" in r for r in reasons)
-    assert documents(inst_id) == ["rejection"]
+    assert kinds(inst_id) == ["rejection"]
 
 
 def test_low_scores_reject(zhejiang) -> None:  # type: ignore[no-untyped-def]
@@ -134,7 +134,7 @@ def test_objection_dismissed_notice_continues(zhejiang) -> None:  # type: ignore
     with read_session() as session:
         objection = session.exec(select(Objection)).one()
     assert objection.status == "dismissed" and objection.ruled_by == "reviewer3301"
-    assert {"objection_received", "objection_ruling", "filing_receipt"} <= set(documents(inst_id))
+    assert {"objection_received", "objection_ruling", "filing_receipt"} <= set(kinds(inst_id))
 
 
 def test_objection_upheld_goes_back_to_review(zhejiang) -> None:  # type: ignore[no-untyped-def]

@@ -14,7 +14,10 @@ def fire_due_timers_flow() -> dict[str, Any]:
     """One scheduler round (`workflows.tick.tick`, like `beian tick`): due timers, then due notifications.
 
     Timers and outbox rows are claimed in Beian's database, so overlapping runs are safe."""
-    return jobs.tick()
+    report = jobs.tick()
+    print(f"fired {report['fired']} timers, delivered {report['delivered']} notifications; failed timers "
+          f"{report['failed']}, busy {report['busy']}, undelivered {report['undelivered']}")
+    return report
 
 
 @flow(name="expiry-watch", log_prints=True)

@@ -8,12 +8,12 @@ from typing import Any
 
 from sqlmodel import Session, select
 
-from workflows import audit
+from workflows import audit, specs
 from workflows.applications import check_structure, create_institution
 from workflows.clock import load_clock
 from workflows.models import Instance, Institution, OccupationScope
-from workflows.policy import get_pack
-from workflows.writepath import StepError, StepResult, run_action, start_in_session
+from workflows.policy import get_pack, get_rubric
+from workflows.writepath import StepError, StepResult, check_against_schema, run_action, start_in_session
 
 ASSESSING_STATES = ("filed",)  # the states in which an institution may conduct assessments
 
@@ -73,7 +73,11 @@ def start_renewal(institution_id: int, renewal: dict[str, Any], actor: str) -> S
 
     def body(session: Session) -> StepResult:
         inst = _filed(session, institution_id, ("filed", "rectifying"), "申请续期")
-        opens, today = renewal_window_opens(inst, get_pack(inst.pack_id)), load_clock(session).today()
+        pack = get_pack(inst.pack_id)
+        if pack.renewal.form:
+            diagram = specs.diagram_path(pack.id, "renewal").relative_to(specs.BPMN_DIR)
+            check_against_schema(specs.load_form(str(diagram), pack.renewal.form), renewal, "续期申请表（附件5）")
+        opens, today = renewal_window_opens(inst, pack), load_clock(session).today()
         if today < opens:
             raise StepError(f"续期申请自 {opens:%Y年%m月%d日} 起受理（有效期至 {inst.valid_until:%Y年%m月%d日}）")
         if _open(session, institution_id, "renewal"):
@@ -107,8 +111,9 @@ def revoke(institution_id: int, finding_id: str, actor: str, note: str = "") -> 
         if finding_id not in findings:
             raise StepError(f"「{finding_id}」不是政策包 {inst.pack_id} 所列的撤销情形（可选：{', '.join(findings) or '无'}）")
         finding = findings[finding_id]
-        order = {"finding_id": finding_id, "finding": finding["title"] + (f"（{note}）" if note else ""),
-                 "rule": f"{finding['basis']}（{finding['rubric']}）"}
+        order = {"finding_id": finding_id,
+                 "finding": finding["title"].rstrip("。；;") + (f"（{note}）" if note else ""),
+                 "rule": f"《{get_rubric(finding['rubric']).title}》{finding['basis']}"}
         return start_in_session(session, institution_id, "revocation", {"revocation": order}, actor)
 
     return run_action(actor, {"action": "revoke", "institution_id": institution_id, "finding": finding_id}, body)

@@ -9,15 +9,16 @@ from __future__ import annotations
 import importlib
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from pathlib import Path
 from typing import Any
 
 import yaml
 
+from workflows.cli_util import UserError
 from workflows.settings import ROOT, var_dir
 
 HEALTH_TIMEOUT_S = 90
@@ -33,55 +34,98 @@ def prefect_env(port: int) -> dict[str, str]:
             "BEIAN_HOME": str(ROOT)}
 
 
+def _check_port_free(port: int, what: str) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise UserError(f"{what}端口 {port} 已被占用（{exc.strerror}）：请先停止占用它的进程，"
+                            f"或用 --port/--board-port 换一个端口") from exc
+
+
 def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
-    """Launch `prefect server start` and wait until /api/health answers."""
+    """Launch `prefect server start` and wait until /api/health answers (the server is stopped on failure)."""
     server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
                                "--port", str(port)], env=env, cwd=ROOT)
+    try:
+        wait_until_answers(server, f"http://127.0.0.1:{port}/api/health", "Prefect 服务")
+    except BaseException:
+        stop_processes([server])
+        raise
+    return server
+
+
+def wait_until_answers(process: subprocess.Popen, url: str, what: str) -> None:
+    """Wait until `url` answers 200 (at most HEALTH_TIMEOUT_S); fail if `process` exits first."""
     deadline = time.monotonic() + HEALTH_TIMEOUT_S
     while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"Prefect 服务启动失败（退出码 {server.returncode}）")
+        if process.poll() is not None:
+            raise UserError(f"{what}启动失败（退出码 {process.returncode}），见上方日志")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2) as response:
+            with urllib.request.urlopen(url, timeout=2) as response:
                 if response.status == 200:
-                    return server
+                    return
         except OSError:
             time.sleep(0.5)
-    server.terminate()
-    raise RuntimeError(f"Prefect 服务在 {HEALTH_TIMEOUT_S} 秒内未就绪")
+    raise UserError(f"{what}在 {HEALTH_TIMEOUT_S} 秒内未就绪（{url}）")
+
+
+def stop_processes(processes: list[subprocess.Popen]) -> None:
+    """Terminate (then kill after 20 s) every process still running, last started first."""
+    for process in reversed(processes):
+        if process.poll() is None:
+            process.terminate()
+    for process in reversed(processes):
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def banner(port: int, board_port: int | None) -> str:
+    """What `beian start` prints once everything answers."""
+    from workflows.demo import PASSWORD, USERS
+
+    staff = "、".join(u["username"] for u in USERS if u["role"] != "expert")
+    lines = ["", "=" * 64, "Beian 已启动（Ctrl-C 全部停止）"]
+    if board_port is not None:
+        lines.append(f"  看板        http://127.0.0.1:{board_port}")
+    lines += [f"  Prefect UI  http://127.0.0.1:{port}  （定时任务：fire-due-timers 每 60 秒，expiry-watch 每日 06:00）",
+              f"  演示账号    {staff} 及专家账号（beian demo --json 列出全部），密码均为 {PASSWORD}",
+              "=" * 64, ""]
+    return "\n".join(lines)
 
 
 def run(port: int = 4200, board_port: int = 8501) -> int:
-    """Start everything, wait, and stop everything on Ctrl-C / SIGTERM (or when one process dies)."""
+    """Start everything; stop everything on Ctrl-C / SIGTERM (exit 0) or when one process dies (exit 1)."""
+    from dashboard.cli import APP, board_command
+
+    with_board = APP.exists()
+    _check_port_free(port, "Prefect ")
+    if with_board:
+        _check_port_free(board_port, "看板")
     env = prefect_env(port)
-    processes = [start_server(port, env)]
-    processes.append(subprocess.Popen([sys.executable, "-m", "workflows.serve"], env=env, cwd=ROOT))
-    board = Path(ROOT / "dashboard" / "app.py")
-    if board.exists():
-        processes.append(subprocess.Popen([sys.executable, "-m", "streamlit", "run", str(board),
-                                           "--server.address", "127.0.0.1", "--server.port", str(board_port),
-                                           "--server.headless", "true"], env=env, cwd=ROOT))
-    stopping = False
-
-    def stop(*_: object) -> None:
-        nonlocal stopping
-        stopping = True
-
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops like Ctrl-C
+    processes: list[subprocess.Popen] = []
+    names = ["Prefect 服务", "定时任务（prefect serve）", "看板"]
     try:
-        while not stopping and all(p.poll() is None for p in processes):
+        processes.append(start_server(port, env))
+        processes.append(subprocess.Popen([sys.executable, "-m", "workflows.serve"], env=env, cwd=ROOT))
+        if with_board:
+            processes.append(subprocess.Popen(board_command(board_port), env=env, cwd=ROOT))
+            wait_until_answers(processes[-1], f"http://127.0.0.1:{board_port}/_stcore/health", "看板")
+        print(banner(port, board_port if with_board else None), flush=True)
+        while all(p.poll() is None for p in processes):
             time.sleep(0.5)
+        dead = next(name for name, p in zip(names, processes, strict=False) if p.poll() is not None)
+        print(f"错误: {dead}意外退出，正在停止其余进程", file=sys.stderr, flush=True)
+        return 1
+    except KeyboardInterrupt:
+        print("正在停止 Beian …", flush=True)
+        return 0
     finally:
-        for process in reversed(processes):
-            if process.poll() is None:
-                process.terminate()
-        for process in reversed(processes):
-            try:
-                process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                process.kill()
-    return 0
+        stop_processes(processes)
 
 
 def yaml_deployments() -> list[Any]:

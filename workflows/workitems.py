@@ -57,11 +57,11 @@ def claim(task_id: str, actor: str) -> WorkItem:
     """Take a work item so colleagues see it is being handled."""
     with write_session() as session:
         item = _item(session, task_id)
-        authorize(session, actor, item)
         if item.claimed_by == actor:
             return item
         if item.claimed_by:
             raise ConflictError(f"「{item.title}」已由 {item.claimed_by} 认领")
+        authorize(session, actor, item)
         item.claimed_by = actor
         session.add(item)
         _record(session, item, actor, "workitem.claimed")
@@ -97,7 +97,7 @@ def reassign(task_ids: Iterable[str], to_user: str, actor: str) -> list[WorkItem
             if item.assignee:
                 raise StepError(f"「{item.title}」由流程指定给 {item.assignee}，不能转派")
             try:
-                authorize(session, target.username, item)
+                authorize(session, target.username, item, check_claim=False)
             except PermissionDenied as exc:
                 raise PermissionDenied(f"不能转派给 {to_user}（{ROLES.get(target.role, target.role)}）：{exc}") from exc
             before = item.claimed_by

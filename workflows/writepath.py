@@ -372,8 +372,9 @@ def restore_in_session(session: Session, instance_id: int, version_id: int, stat
 
 # --- checks ------------------------------------------------------------------------------------
 
-def authorize(session: Session, actor: str, item: WorkItem) -> None:
-    """The actor must be an active user with the item's role, within its jurisdiction, and its assignee."""
+def authorize(session: Session, actor: str, item: WorkItem, check_claim: bool = True) -> None:
+    """The actor must be an active user with the item's role, within its jurisdiction, its assignee, and
+    (with `check_claim`) not someone other than the colleague who claimed it."""
     user = session.exec(select(User).where(User.username == actor)).first()
     if user is None or not user.active:
         raise PermissionDenied(f"用户 {actor} 不存在或已停用")
@@ -381,7 +382,7 @@ def authorize(session: Session, actor: str, item: WorkItem) -> None:
         raise PermissionDenied(f"用户 {actor}（{user.role}）无权办理「{item.title}」（需要角色 {item.role}）")
     if item.assignee and item.assignee != actor:
         raise PermissionDenied(f"任务「{item.title}」指派给 {item.assignee}，{actor} 不能办理")
-    if item.claimed_by and item.claimed_by != actor:
+    if check_claim and item.claimed_by and item.claimed_by != actor:
         raise PermissionDenied(f"任务「{item.title}」已由 {item.claimed_by} 认领，{actor} 不能办理")
     if not item.assignee and not item.jurisdiction.startswith(user.jurisdiction):
         raise PermissionDenied(f"任务「{item.title}」属于辖区 {item.jurisdiction}，不在 {actor} 的辖区 {user.jurisdiction} 内")
@@ -394,23 +395,35 @@ def validate_form(session: Session, instance: Instance, item: WorkItem, data: di
     if not item.form:
         return data
     version = session.get(ProcessVersion, instance.process_version_id)
-    schema = specs.load_form(version.source_path, item.form)
+    check_against_schema(specs.load_form(version.source_path, item.form), data, item.title)
+    extra_check = tasks.form_checks().get(item.form)
+    if extra_check is not None:
+        extra_check(session, instance, data)
+    return data
+
+
+def check_against_schema(schema: dict[str, Any], data: Any, title: str) -> None:
+    """Raise `InputError` naming every field of `data` that `schema` refuses (by its Chinese title)."""
     validator = jsonschema.Draft202012Validator(schema)
     errors = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.absolute_path)):
         path = ".".join(str(p) for p in error.absolute_path)
         if error.validator == "required":
-            missing = [name for name in error.validator_value if name not in (error.instance or {})]
-            for name in missing:
+            for name in [n for n in error.validator_value if n not in (error.instance or {})]:
                 key = f"{path}.{name}" if path else name
-                title = schema.get("properties", {}).get(name, {}).get("title", name)
-                errors[key] = f"「{title}」为必填项"
+                errors[key] = f"「{_field_title(schema, key)}」为必填项"
             continue
         errors[path or "(表单)"] = error.message
     if errors:
         detail = "；".join(f"{k}: {v}" for k, v in errors.items())
-        raise InputError(f"表单「{item.title}」校验失败：{detail}", errors)
-    extra_check = tasks.form_checks().get(item.form)
-    if extra_check is not None:
-        extra_check(session, instance, data)
-    return data
+        raise InputError(f"「{title}」校验失败：{detail}", errors)
+
+
+def _field_title(schema: dict[str, Any], path: str) -> str:
+    node: Any = schema
+    for part in path.split("."):
+        if part.isdigit():
+            node = node.get("items", {})
+            continue
+        node = node.get("properties", {}).get(part, {})
+    return node.get("title", path.rsplit(".", 1)[-1]) if isinstance(node, dict) else path

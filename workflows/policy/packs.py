@@ -111,6 +111,7 @@ class Renewal:
     pass_mark: float | None
     window_months: int
     exempt_grades: tuple[str, ...]
+    form: str | None = None  # JSON Schema the renewal application must satisfy (002: 附件5)
 
 
 @dataclass(frozen=True)
@@ -313,7 +314,7 @@ def load_pack(folder: Path) -> Pack:
         selection=Selection(sel.get("rubric"), sel.get("panel_min", 3)),
         assessment=Assessment(dict(ass.get("rubrics", {})), ass.get("skip_filed_same_year", False)),
         renewal=Renewal(ren.get("rubric"), ren.get("pass_mark"), ren.get("window_months", 6),
-                        tuple(ren.get("exempt_grades", []))),
+                        tuple(ren.get("exempt_grades", [])), ren.get("form")),
         rectification=Rectification(d.get("rectification", {}).get("months", 3)),
         reminders=Reminders(tuple(d.get("reminders", {}).get("days_before_expiry", [90, 30]))),
         relaxation_cases=relax, priority_conditions=priority, rules=rules, rubrics=rubrics,

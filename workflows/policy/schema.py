@@ -98,6 +98,7 @@ PACK = _obj(
             {
                 "rubric": _OPT_STR, "pass_mark": {"type": ["number", "null"]},
                 "window_months": _NAT, "exempt_grades": {"type": "array", "items": _STR}, "basis": _STR,
+                "form": _STR,
             },
         ),
         "rectification": _obj({"months": {"type": "integer", "minimum": 1}, "basis": _STR}, ["months"]),
