@@ -14,6 +14,8 @@ from pathlib import Path
 
 from lxml import etree
 
+from workflows.graph import depth_first
+
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 BPMNDI = "http://www.omg.org/spec/BPMN/20100524/DI"
 DC = "http://www.omg.org/spec/DD/20100524/DC"
@@ -82,29 +84,11 @@ def _layers(nodes: list[str], flows: list[tuple[str, str]]) -> dict[str, int]:
     for src, dst in flows:
         if src in succ and dst in succ and src != dst:
             succ[src].append(dst)
-    order: list[str] = []
-    state: dict[str, int] = {}
-
-    def visit(node: str) -> None:
-        stack = [(node, iter(succ[node]))]
-        state[node] = 1
-        while stack:
-            current, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[current] = 2
-                order.append(current)
-                stack.pop()
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(succ[child])))
     indegree = {n: 0 for n in nodes}
     for src, dst in flows:
         if src in succ and dst in indegree and src != dst:
             indegree[dst] += 1
-    for node in [n for n in nodes if indegree[n] == 0] + nodes:
-        if node not in state:
-            visit(node)
+    order, _ = depth_first([n for n in nodes if indegree[n] == 0], succ)
     topo = list(reversed(order))
     position = {n: i for i, n in enumerate(topo)}
     layer = {n: 0 for n in nodes}

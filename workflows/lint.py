@@ -25,6 +25,7 @@ from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinitio
 
 import tasks
 from workflows.expressions import UnsafeExpressionError, compile_expression, compile_script, restricted_eval
+from workflows.graph import depth_first
 from workflows.settings import BPMN_DIR
 from workflows.specs import SpecError, parse_diagram
 from workflows.states import LANE_ROLES
@@ -359,22 +360,4 @@ def _reach(starts: list[str], edges: dict[str, list[str]]) -> set[str]:
 
 def _back_edges(starts: list[str], edges: dict[str, list[str]]) -> list[tuple[str, str]]:
     """Edges that close a cycle (depth-first from every node, starts first)."""
-    state: dict[str, int] = {}
-    found: list[tuple[str, str]] = []
-    for root in [*starts, *edges]:
-        if root in state:
-            continue
-        stack: list[tuple[str, Iterator[str]]] = [(root, iter(edges[root]))]
-        state[root] = 1
-        while stack:
-            node, children = stack[-1]
-            child = next(children, None)
-            if child is None:
-                state[node] = 2
-                stack.pop()
-            elif state.get(child) == 1:
-                found.append((node, child))
-            elif child not in state:
-                state[child] = 1
-                stack.append((child, iter(edges[child])))
-    return found
+    return depth_first(starts, edges)[1]
