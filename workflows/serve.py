@@ -1,7 +1,7 @@
 """`beian start`: a local Prefect server on SQLite under `var/`, the scheduled flows, and the board, stopped together.
 
-`PREFECT_HOME` lives in `var/prefect`, analytics are off. `python -m workflows.serve` serves the flows
-(`prefect.serve` needs a real server: an ephemeral API does not run schedules).
+`PREFECT_HOME` lives in `var/prefect`, analytics are off. `python -m workflows.serve` serves the deployments
+of `prefect.yaml` (`prefect.serve` needs a real server: an ephemeral API does not run schedules).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from workflows.cli_util import UserError
 from workflows.settings import ROOT, var_dir
 
 HEALTH_TIMEOUT_S = 90
+STOP_TIMEOUT_S = 20
 
 
 def prefect_env(port: int) -> dict[str, str]:
@@ -36,6 +37,7 @@ def prefect_env(port: int) -> dict[str, str]:
 
 def _check_port_free(port: int, what: str) -> None:
     with socket.socket() as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as the servers do: only a listener counts
         try:
             probe.bind(("127.0.0.1", port))
         except OSError as exc:
@@ -45,14 +47,19 @@ def _check_port_free(port: int, what: str) -> None:
 
 def start_server(port: int, env: dict[str, str]) -> subprocess.Popen:
     """Launch `prefect server start` and wait until /api/health answers (the server is stopped on failure)."""
-    server = subprocess.Popen([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1",
-                               "--port", str(port)], env=env, cwd=ROOT)
+    server = _launch([sys.executable, "-m", "prefect", "server", "start", "--host", "127.0.0.1", "--port", str(port)],
+                     env)
     try:
         wait_until_answers(server, f"http://127.0.0.1:{port}/api/health", "Prefect 服务")
     except BaseException:
         stop_processes([server])
         raise
     return server
+
+
+def _launch(command: list[str], env: dict[str, str]) -> subprocess.Popen:
+    """Start a child in its own process group: Ctrl-C reaches only `beian start`, which stops them in order."""
+    return subprocess.Popen(command, env=env, cwd=ROOT, process_group=0)
 
 
 def wait_until_answers(process: subprocess.Popen, url: str, what: str) -> None:
@@ -71,13 +78,15 @@ def wait_until_answers(process: subprocess.Popen, url: str, what: str) -> None:
 
 
 def stop_processes(processes: list[subprocess.Popen]) -> None:
-    """Terminate (then kill after 20 s) every process still running, last started first."""
+    """Stop processes one by one, last started first (the server last: the others talk to it while stopping).
+
+    Each gets SIGINT (what Ctrl-C would send it; Prefect's runner handles SIGTERM noisily) and STOP_TIMEOUT_S
+    to exit, then SIGKILL."""
     for process in reversed(processes):
         if process.poll() is None:
-            process.terminate()
-    for process in reversed(processes):
+            process.send_signal(signal.SIGINT)
         try:
-            process.wait(timeout=20)
+            process.wait(timeout=STOP_TIMEOUT_S)
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
@@ -106,14 +115,15 @@ def run(port: int = 4200, board_port: int = 8501) -> int:
     if with_board:
         _check_port_free(board_port, "看板")
     env = prefect_env(port)
-    signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops like Ctrl-C
+    for signum in (signal.SIGTERM, signal.SIGHUP):  # stop like Ctrl-C
+        signal.signal(signum, signal.default_int_handler)
     processes: list[subprocess.Popen] = []
     names = ["Prefect 服务", "定时任务（prefect serve）", "看板"]
     try:
         processes.append(start_server(port, env))
-        processes.append(subprocess.Popen([sys.executable, "-m", "workflows.serve"], env=env, cwd=ROOT))
+        processes.append(_launch([sys.executable, "-m", "workflows.serve"], env))
         if with_board:
-            processes.append(subprocess.Popen(board_command(board_port), env=env, cwd=ROOT))
+            processes.append(_launch(board_command(board_port), env))
             wait_until_answers(processes[-1], f"http://127.0.0.1:{board_port}/_stcore/health", "看板")
         print(banner(port, board_port if with_board else None), flush=True)
         while all(p.poll() is None for p in processes):
