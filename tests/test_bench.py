@@ -10,7 +10,8 @@ from click.testing import CliRunner
 
 from workflows.cli import main
 
-KEYS = {"step_ms_p50", "engine_step_ms_p50", "step_ratio", "sweep_idle_ms", "sweep_ms_per_due", "instance_bytes_p50"}
+KEYS = {"step_ms_p50", "engine_step_ms_p50", "step_ratio", "sweep_idle_ms", "sweep_ms_per_due", "instance_bytes_p50",
+        "board_page_ms", "board_filtered_ms"}
 
 
 def test_bench_quick_prints_the_numbers(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

@@ -102,10 +102,12 @@ class Sizes:
     steps: int
     timers: int
     due: int
+    institutions: int
 
 
-FULL = Sizes(steps=200, timers=100_000, due=1_000)
-QUICK = Sizes(steps=20, timers=5_000, due=100)
+FULL = Sizes(steps=200, timers=100_000, due=1_000, institutions=10_000)
+QUICK = Sizes(steps=20, timers=5_000, due=100, institutions=1_000)
+BOARD_STATES = ("applying", "reviewing", "noticing", "filed", "filed", "filed", "rectifying", "revoked", "expired")
 
 
 @contextmanager
@@ -249,6 +251,36 @@ def measure_sweep(institutions: list[int], sizes: Sizes) -> dict[str, float]:
             "sweep_timers": sizes.timers, "sweep_due": report.fired, "timers_left_waiting": waiting}
 
 
+def measure_board(count: int) -> dict[str, Any]:
+    """The 机构总览 queries of a city clerk over `count` bulk-created institutions: counts and one page."""
+    from dashboard.auth import Identity
+    from dashboard.board_query import BoardFilters, search, state_counts
+    from workflows.models import OccupationScope
+
+    with write_session() as session:
+        first = session.exec(select(func.max(Institution.id))).one() or 0
+        session.execute(insert(Institution), [
+            {"id": first + n, "name": f"看板机构{n}", "kind": "social_training", "credit_code": f"BOARD{n:013d}",
+             "pack_id": "bench", "province": "33", "city": "3301", "county": f"3301{n % 10:02d}",
+             "state": BOARD_STATES[n % len(BOARD_STATES)], "application": {}, "row_version": 1}
+            for n in range(1, count + 1)])
+        session.execute(insert(OccupationScope), [
+            {"institution_id": first + n, "code": f"4-10-01-{n % 7:02d}", "name": f"职业{n % 7}", "levels": [4, 5],
+             "kind": "occupation", "status": "filed"} for n in range(1, count + 1)])
+    clerk = Identity("bench_clerk", "基准经办人", "clerk", "3301")
+    on = START.date()
+    filtered = BoardFilters(states=["filed"], occupation="职业3")
+    timings: dict[str, list[float]] = {"board_page_ms": [], "board_filtered_ms": []}
+    for _ in range(5):
+        for key, filters, page in (("board_page_ms", BoardFilters(), 0), ("board_filtered_ms", filtered, 3)):
+            def view(f: BoardFilters = filters, p: int = page) -> None:
+                with read_session() as session:
+                    state_counts(session, clerk, f, on)
+                    search(session, clerk, f, on, p)
+            timings[key].append(_timed(view)[0])
+    return {"board_institutions": count, **{k: _p50(v) for k, v in timings.items()}}
+
+
 def run_bench(sizes: Sizes = FULL) -> dict[str, Any]:
     """Run the whole benchmark in a scratch database and return its numbers."""
     begin = time.perf_counter()
@@ -257,6 +289,7 @@ def run_bench(sizes: Sizes = FULL) -> dict[str, Any]:
         result: dict[str, Any] = {"database": "sqlite", "steps": sizes.steps}
         result.update(measure_steps(version, institutions, sizes.steps))
         result.update(measure_sweep(institutions, sizes))
+        result.update(measure_board(sizes.institutions))
     result["total_s"] = round(time.perf_counter() - begin, 1)
     return result
 
@@ -264,9 +297,10 @@ def run_bench(sizes: Sizes = FULL) -> dict[str, Any]:
 def register(group: click.Group) -> None:
     @group.command("bench")
     @click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
-    @click.option("--quick", is_flag=True, help="Smaller sizes (20 steps, 5,000 timers, 100 due), for tests.")
+    @click.option("--quick", is_flag=True,
+                  help="Smaller sizes (20 steps, 5,000 timers, 100 due, 1,000 institutions), for tests.")
     def bench(as_json: bool, quick: bool) -> None:
-        """Measure a write-path step, the bare engine step and the timer sweep (temporary SQLite database)."""
+        """Measure a write-path step, the bare engine step, the timer sweep and the board's queries (temporary SQLite)."""
         from workflows.cli_util import emit_json
 
         result = run_bench(QUICK if quick else FULL)
