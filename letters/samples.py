@@ -157,6 +157,7 @@ def sample_context(kind_id: str, base: dict[str, Any]) -> dict[str, Any]:
         "pilot_cancelled": {"finding": "试点期间考评人员配备不足，部分批次未按规定公示认定结果",
                             "rule": "第五部分第（三）项“评估不合格的，取消试点资格，并通过浙江省职业能力建设网及时公布、"
                                     "调整试点单位备案名单”"},
+        "filing_receipt": {"pilot": False},
         "selection_notice": {"entries": [{"name": inst["name"], "occupations": occupations}],
                              "notice_start": issued_on, "notice_end": issued_on + timedelta(days=7),
                              "notice_days": 5},

@@ -62,7 +62,14 @@ def _objection(ctx: StepContext, task: Task) -> dict[str, Any]:
             "ruling_text": objection.ruling}
 
 
+def _filing_receipt(ctx: StepContext, task: Task) -> dict[str, Any]:
+    """A pilot filing (003) runs to the pack's fixed end date and cites the pilot's own wording."""
+    pilot_end = ctx.pack.validity.pilot_end
+    return {"pilot": pilot_end is not None and ctx.institution.valid_until == pilot_end}
+
+
 CASE_DATA: dict[str, CaseData] = {
+    "filing_receipt": _filing_receipt,
     "selection_notice": _selection_notice,
     "rejection": _rejection,
     "objection_received": _objection,

@@ -45,11 +45,12 @@ def application(name: str) -> dict:
 
 
 def make_staff(province: str, city: str, county: str, experts: int = 4) -> None:
-    """A clerk and reviewer for the city, a county clerk, and a pool of experts in the province."""
+    """Clerks and reviewers for the province, the city and the county, and a pool of experts in the province."""
     with write_session() as session:
         upsert_user(session, f"clerk{city}", PASSWORD, "clerk", city)
         upsert_user(session, f"reviewer{city}", PASSWORD, "reviewer", city)
         upsert_user(session, f"clerk{county}", PASSWORD, "clerk", county)
+        upsert_user(session, f"reviewer{county}", PASSWORD, "reviewer", county)
         upsert_user(session, f"reviewer{province}", PASSWORD, "reviewer", province)
         upsert_user(session, f"clerk{province}", PASSWORD, "clerk", province)
         for i in range(1, experts + 1):

@@ -17,7 +17,7 @@ from workflows.calendar import enter_year
 from workflows.cases import submit_application
 from workflows.db import read_session, write_session
 from workflows.lifecycle import import_filed
-from workflows.models import AuditEvent, InboxMessage, Instance, Outbox
+from workflows.models import AuditEvent, InboxMessage, Instance, OccupationScope, Outbox
 from workflows.notify import deliver_due
 from workflows.policy import get_pack, get_rubric
 from workflows.policy.packs import clear_cache
@@ -118,6 +118,14 @@ def file_by_selection(fixture: str, scored_at: str, filed_at: str, *variants: di
     fire_due_timers()
     assert [institution(i).state for i in ids] == ["filed"] * len(ids)
     return ids
+
+
+def filed_scope(institution_id: int) -> set[str]:
+    """Codes of the occupations (projects) currently in the institution's filed scope."""
+    with read_session() as session:
+        rows = session.exec(select(OccupationScope).where(OccupationScope.institution_id == institution_id,
+                                                          OccupationScope.status == "filed"))
+        return {row.code for row in rows}
 
 
 def events(institution_id: int, kind: str) -> list[dict[str, Any]]:

@@ -129,6 +129,14 @@ def test_every_kind_issues_a_real_chinese_pdf(kind, institution_id, tmp_path):
     assert all("NotoSerifCJKSC" in f[0].split("+")[-1].replace("-", "") for f in fonts), fonts
 
 
+@pytest.mark.parametrize(("pilot", "wording", "absent"), [(True, "试点有效期", "备案有效期"),
+                                                          (False, "备案有效期", "试点有效期")])
+def test_filing_receipt_speaks_of_a_pilot_only_for_pilot_filings(pilot, wording, absent, institution_id, tmp_path):
+    context = {**_context("filing_receipt", institution_id), "pilot": pilot}
+    text = re.sub(r"\s+", "", _pdftext(render_pdf("filing_receipt", context), tmp_path))
+    assert wording in text and absent not in text
+
+
 def test_preview_is_marked_and_unnumbered(institution_id, tmp_path):
     text = _pdftext(render_pdf("approval", _context("approval", institution_id)), tmp_path)
     assert "预览件" in text and "号" in text and "〔2026〕1号" not in text

@@ -114,6 +114,24 @@ def test_002_selection_checklist_passes_only_when_every_item_is_ticked() -> None
     assert not result.passed and any("c4.5" in r for r in result.reasons)
 
 
+def test_001_selection_checklist_passes_only_when_every_item_is_ticked() -> None:
+    rubric = get_rubric("001-selection")
+    assert rubric.checklist and all(i.veto and i.kind == "check" for i in rubric.items().values())
+    assert all(i.basis.startswith("001_929e18a8c5f08650.txt ") for i in rubric.items().values())
+    passed = score_sheets("001-selection", [sheet("001-selection", e) for e in "甲乙丙"])
+    assert passed.passed and passed.total == 32 and passed.divergent == []
+    result = score_sheets("001-selection", [sheet("001-selection", equipment_3="不符合")])  # 视频监控
+    assert not result.passed and result.reasons == ["否决项 equipment.3「理论和技能评价场地应具备视频监控设备。」未获一致评为符合"]
+
+
+def test_001_selection_one_expert_of_three_ticking_no_fails_and_flags_divergence() -> None:
+    sheets = [sheet("001-selection", "甲"), sheet("001-selection", "乙", tech_3="不符合"),  # 题库每年动态更新
+              sheet("001-selection", "丙")]
+    result = score_sheets("001-selection", sheets)
+    assert not result.passed and result.divergent == ["tech.3"]
+    assert any("tech.3" in r for r in result.reasons)
+
+
 def test_000_checklist_only_veto_items_decide() -> None:
     assert score_sheets("000-technical", [sheet("000-technical", site_3="不符合")]).passed  # 办公室: not a veto
     result = score_sheets("000-technical", [sheet("000-technical", occupation_4="不符合")])  # 考评人员数量
@@ -207,8 +225,8 @@ def test_duplicate_expert_is_refused() -> None:
 def test_cli_rubric_list_show_and_score() -> None:
     runner = CliRunner()
     listed = yaml.safe_load(runner.invoke(main, ["rubric", "list", "--json"]).output)
-    assert {r["id"] for r in listed} == {"000-technical", "002-renewal", "002-selection", "003-selection",
-                                        "004-dengji", "004-kaohe"}
+    assert {r["id"] for r in listed} == {"000-technical", "001-selection", "002-renewal", "002-selection",
+                                        "003-selection", "004-dengji", "004-kaohe"}
     tree = yaml.safe_load(runner.invoke(main, ["rubric", "show", "003-selection", "--json"]).output)
     assert tree["max"] == 100 and [s["max"] for s in tree["sections"]] == [30, 20, 40, 10]
     assert tree["sections"][1]["items"][0]["kind"] == "deduction"

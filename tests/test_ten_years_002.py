@@ -13,16 +13,14 @@ from lifecycle_scenario import (
     enter_plain_years,
     events,
     file_by_selection,
+    filed_scope,
     lifecycle_packs,
     running,
     stored_state,
 )
 from scenario import do, event_kinds, institution, items, kinds, score_all
-from sqlmodel import select
 
-from workflows.db import read_session
 from workflows.lifecycle import revoke, start_renewal, start_scope_change
-from workflows.models import OccupationScope
 from workflows.sweep import fire_due_timers
 from workflows.writepath import InputError, StepError
 
@@ -37,13 +35,6 @@ RENEWAL = {  # 附件5 as the clerk enters it
     "summary": "备案期内规范开展专项职业能力考核，按批次公示结果、上传证书数据。",
     "plan": "加强考评人员培训和内部质量督导。", "problems": "无"}
 REVIEW_DOCS = ["renewal_application", "renewal_sheet", "group_feedback"]
-
-
-def filed_scope(institution_id: int) -> set[str]:
-    with read_session() as session:
-        rows = session.exec(select(OccupationScope).where(OccupationScope.institution_id == institution_id,
-                                                          OccupationScope.status == "filed"))
-        return {row.code for row in rows}
 
 
 def renew(institution_id: int, sheet: dict) -> None:

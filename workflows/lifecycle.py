@@ -108,8 +108,10 @@ def revoke(institution_id: int, finding_id: str, actor: str, note: str = "") -> 
     def body(session: Session) -> StepResult:
         inst = _filed(session, institution_id, ("filed", "rectifying"), "撤销备案")
         findings = {f["id"]: f for f in get_pack(inst.pack_id).disqualifying}
+        if not findings:
+            raise StepError(f"政策包 {inst.pack_id} 未列可随时撤销备案的情形，「{finding_id}」不能作为撤销依据")
         if finding_id not in findings:
-            raise StepError(f"「{finding_id}」不是政策包 {inst.pack_id} 所列的撤销情形（可选：{', '.join(findings) or '无'}）")
+            raise StepError(f"「{finding_id}」不是政策包 {inst.pack_id} 所列的撤销情形（可选：{', '.join(findings)}）")
         finding = findings[finding_id]
         order = {"finding_id": finding_id,
                  "finding": finding["title"].rstrip("。；;") + (f"（{note}）" if note else ""),
