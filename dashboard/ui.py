@@ -66,6 +66,18 @@ def fmt_time(value: datetime | None) -> str:
     return f"{fmt_date(local.date())} {local:%H:%M}"
 
 
+def process_title(instance_id: int) -> str:
+    """The Chinese name of an instance's process, as its diagram names it (e.g. 评价机构遴选备案)."""
+    from workflows.db import read_session
+    from workflows.models import Instance, ProcessVersion
+    from workflows.specs import diagram_names
+
+    with read_session() as session:
+        instance = session.get(Instance, instance_id)
+        version = session.get(ProcessVersion, instance.process_version_id)
+        return diagram_names(session, version.spec_hash).process or instance.process_key
+
+
 def state_label(state: str) -> str:
     return STATES.get(state, state)
 

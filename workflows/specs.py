@@ -146,6 +146,34 @@ def spec_json(session: Session, spec_hash: str) -> str:
     return _SPEC_CACHE[spec_hash]
 
 
+@dataclass(frozen=True)
+class DiagramNames:
+    """What people call a stored diagram and its elements (from the diagram's `name` attributes)."""
+
+    process: str
+    elements: dict[str, str]
+
+    def element(self, bpmn_id: str) -> str:
+        return self.elements.get(bpmn_id) or bpmn_id
+
+
+_NAMES_CACHE: dict[str, DiagramNames] = {}
+
+
+def diagram_names(session: Session, spec_hash: str) -> DiagramNames:
+    """The executable process's name and every element's name of a stored diagram (cached per hash)."""
+    if spec_hash not in _NAMES_CACHE:
+        blob = session.get(SpecBlob, spec_hash)
+        if blob is None:
+            raise LookupError(f"流程定义 {spec_hash} 不存在")
+        root = etree.fromstring(blob.bpmn_xml.encode("utf-8"), etree.XMLParser(resolve_entities=False, no_network=True))
+        ns = {"bpmn": "http://www.omg.org/spec/BPMN/20100524/MODEL"}
+        process = root.find("bpmn:process[@isExecutable='true']", ns)
+        elements = {el.get("id"): el.get("name") for el in root.iter() if el.get("id") and el.get("name")}
+        _NAMES_CACHE[spec_hash] = DiagramNames(process.get("name", "") if process is not None else "", elements)
+    return _NAMES_CACHE[spec_hash]
+
+
 def load_form(source_path: str, form_name: str) -> dict[str, Any]:
     """The JSON Schema of a user task's form, from `forms/` beside the diagram (or the common one)."""
     diagram_dir = (BPMN_DIR / source_path).parent

@@ -12,6 +12,7 @@ from dashboard.scope import check_institution
 from dashboard.ui import NOTICE_STATES, current_user, fmt_date, fmt_time, kind_label, safely, state_label
 from workflows.db import read_session
 from workflows.models import AuditEvent, Instance, ProcessVersion, SpecBlob, Timer, WorkItem
+from workflows.specs import diagram_names
 from workflows.views import institution_view
 
 EVENT_LABELS = {
@@ -40,19 +41,21 @@ def _diagram(institution_id: int) -> None:
         if not instances:
             st.caption("尚无流程。")
             return
-        labels = {f"{i.process_key} · {'办理中' if i.status == 'running' else '已结束'} · 启动于 {fmt_date(i.started_at)}":
-                  i.id for i in instances}
+        versions = {i.id: session.get(ProcessVersion, i.process_version_id) for i in instances}
+        labels = {f"{diagram_names(session, versions[i.id].spec_hash).process or i.process_key} · "
+                  f"{'办理中' if i.status == 'running' else '已结束'} · 启动于 {fmt_date(i.started_at)}": i.id
+                  for i in instances}
         chosen = labels[st.selectbox("流程", list(labels))]
-        instance = session.get(Instance, chosen)
-        version = session.get(ProcessVersion, instance.process_version_id)
+        version = versions[chosen]
+        names = diagram_names(session, version.spec_hash)
         xml = session.get(SpecBlob, version.spec_hash).bpmn_xml
         current = [w.task_name for w in session.exec(select(WorkItem).where(WorkItem.instance_id == chosen))]
         current += [t.task_name for t in session.exec(select(Timer).where(Timer.instance_id == chosen,
                                                                             col(Timer.fired_at).is_(None)))]
         done = [str(e.detail.get("task")) for e in session.exec(select(AuditEvent).where(
             AuditEvent.instance_id == chosen, AuditEvent.kind == "task.completed"))]
-    names = "、".join(sorted(set(current))) or "无（流程已结束或在等待系统处理）"
-    st.caption(f"当前位置：{names}")
+    where = "、".join(names.element(c) for c in sorted(set(current))) or "无（流程已结束或在等待系统处理）"
+    st.caption(f"当前位置：{where}")
     bpmn_viewer(xml, sorted(set(current)), sorted(set(done)), key=f"bpmn-{chosen}")
 
 

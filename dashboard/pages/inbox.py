@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from dashboard import task_panel
 from dashboard.scope import inbox_filter
-from dashboard.ui import current_user, deadline_signal, flash, fmt_date, safely, show_flash
+from dashboard.ui import current_user, deadline_signal, flash, fmt_date, process_title, safely, show_flash
 from workflows import workitems
 from workflows.calendar import WorkdayCalendar
 from workflows.clock import load_clock
@@ -54,9 +54,9 @@ def main() -> None:
     st.caption(f"共 {len(rows)} 项待办，其中已逾期 {overdue} 项。今天是 {fmt_date(on)}。")
     for (item, inst), (colour, text) in zip(rows, signals, strict=True):
         with st.container(border=True):
-            left, mid, right = st.columns([5, 3, 3])
+            left, mid, right = st.columns([5, 4, 2])
             left.markdown(f"**{item.title}** · {inst.name}")
-            left.caption(f"办件编号 {inst.id} · 流程 {item.process_key}")
+            left.caption(f"办件编号 {inst.id} · {process_title(item.instance_id)}")
             mid.badge(text, icon=BADGE[colour], color=colour)
             mid.caption(f"认领人：{item.claimed_by}" if item.claimed_by else "尚未认领")
             if right.button("办理", key=f"open-{item.task_id}", icon=":material/edit_note:", type="primary"):

@@ -10,14 +10,14 @@ import streamlit as st
 from sqlmodel import col, select
 
 from dashboard.modeler import bpmn_modeler
-from dashboard.ui import flash, require_role, safely, show_flash
+from dashboard.ui import flash, fmt_date, fmt_time, require_role, safely, show_flash
 from workflows.clock import load_clock
 from workflows.db import read_session, write_session
 from workflows.diagram_diff import DiagramDiff, diff_diagrams
 from workflows.dryrun import DryRunError, dry_run
 from workflows.impact import pack_impact
 from workflows.migration import migrate_cases, preview_cases, target_version
-from workflows.models import ProcessDraft
+from workflows.models import ProcessDraft, ProcessVersion
 from workflows.policy import PackError, list_packs
 from workflows.policy.packs import packs_dir
 from workflows.publishing import (
@@ -31,14 +31,18 @@ from workflows.publishing import (
     save_draft,
     version_xml,
 )
+from workflows.specs import diagram_names
 
 
 def _versions_table(pack_id: str) -> list[VersionRow]:
     with read_session() as session:
         rows = list_versions(session, pack_id)
-    st.dataframe([{"流程": r.process_key, "版本": r.version, "发布人": r.published_by, "审批人": r.approved_by or "—",
-                   "发布时间": r.published_at, "生效日期": r.effective_from, "法律依据": r.basis_note,
-                   "在办案件": r.running_cases} for r in rows], hide_index=True, width="stretch")
+        titles = {r.id: diagram_names(session, session.get(ProcessVersion, r.id).spec_hash).process for r in rows}
+    st.dataframe([{"流程": f"{titles[r.id]}（{r.process_key}）", "版本": r.version, "发布人": r.published_by,
+                   "审批人": r.approved_by or "—", "发布时间": fmt_time(r.published_at),
+                   "生效日期": fmt_date(r.effective_from) if r.effective_from else "发布即生效",
+                   "法律依据": r.basis_note or "—", "在办案件": r.running_cases} for r in rows],
+                 hide_index=True, width="stretch")
     return rows
 
 
@@ -174,7 +178,10 @@ def page() -> None:
     processes = sorted({r.process_key for r in versions})
     if not processes:
         return
-    process_key = st.selectbox("流程", processes)
+    with read_session() as session:
+        titles = {r.process_key: diagram_names(session, session.get(ProcessVersion, r.id).spec_hash).process
+                  for r in versions}
+    process_key = st.selectbox("流程", processes, format_func=lambda k: f"{titles.get(k) or k}（{k}）")
     newest = max((r for r in versions if r.process_key == process_key), key=lambda r: r.version)
     drafts = _drafts(pack_id, process_key)
     choice = st.selectbox("打开", [None, *[d.id for d in drafts]],
