@@ -129,3 +129,14 @@ def test_board_lists_institutions_with_counts(case: int) -> None:
     assert not at.exception
     assert any(m.label == "申请中" and m.value == "1" for m in at.metric)
     assert "共 1 家机构" in "\n".join(c.value for c in at.caption)
+
+
+def test_campaign_page_starts_a_campaign_and_shows_its_progress(case: int) -> None:
+    at = login("admin37")
+    at.switch_page("pages/campaigns.py")
+    at.run()
+    assert not at.exception and "本辖区尚未发起年度评估" in texts(at)
+    at = click(at, "发起年度评估")
+    assert not at.exception
+    assert "已发起 2026 年度评估：参评 0 家，跳过 0 家" in texts(at)  # the only case is still an application
+    assert any("2026 年度评估 · 辖区 37" in s.value for s in at.subheader)

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 
 from workflows.clock import load_clock
 from workflows.db import read_session, write_session
-from workflows.models import AuditEvent, Campaign, Instance, Institution
+from workflows.models import AuditEvent, Campaign, Instance, Institution, WorkItem
 from workflows.policy import get_pack
 from workflows.writepath import StepError, start_process
 
@@ -96,7 +96,7 @@ def start_campaign(year: int, jurisdiction: str, actor: str) -> CampaignReport:
 
 
 def campaign_progress(campaign_id: int) -> dict[str, Any]:
-    """For the board: the campaign's instances by status and the grades determined so far."""
+    """For the board: the campaign's instances by status, where the running ones stand, and the grades."""
     with read_session() as session:
         campaign = session.get(Campaign, campaign_id)
         if campaign is None:
@@ -104,6 +104,19 @@ def campaign_progress(campaign_id: int) -> dict[str, Any]:
         instances = session.exec(select(Instance).where(col(Instance.id).in_(campaign.instance_ids or [-1]))).all()
         grades = Counter(session.get(Institution, i.institution_id).last_grade for i in instances
                          if i.status == "completed")
+        running = [i.id for i in instances if i.status == "running"]
+        steps = Counter(w.title for w in session.exec(select(WorkItem).where(col(WorkItem.instance_id).in_(running or [-1]))))
+        waiting = len(running) - len({w.instance_id for w in session.exec(
+            select(WorkItem).where(col(WorkItem.instance_id).in_(running or [-1])))})
+        if waiting:
+            steps["公示期（等待期满）"] += waiting
         return {"id": campaign.id, "year": campaign.year, "jurisdiction": campaign.jurisdiction,
                 "started": len(campaign.instance_ids), "skipped": campaign.skipped,
-                "status": dict(Counter(i.status for i in instances)), "grades": dict(grades)}
+                "status": dict(Counter(i.status for i in instances)), "grades": dict(grades), "funnel": dict(steps)}
+
+
+def campaigns_within(jurisdiction: str) -> list[Campaign]:
+    """Campaigns a user of `jurisdiction` may see: its own area's and those of areas inside it, newest first."""
+    with read_session() as session:
+        rows = session.exec(select(Campaign).order_by(col(Campaign.year).desc(), col(Campaign.id).desc())).all()
+    return [c for c in rows if c.jurisdiction.startswith(jurisdiction) or jurisdiction.startswith(c.jurisdiction)]

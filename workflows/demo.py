@@ -8,7 +8,7 @@ Running it again changes nothing.
 from __future__ import annotations
 
 import copy
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import click
@@ -35,6 +35,8 @@ USERS: list[dict[str, str]] = [
     {"username": "jn_clerk", "display_name": "济南市经办人 孙浩", "role": "clerk", "jurisdiction": "3701"},
     {"username": "jn_reviewer", "display_name": "济南市审核人 高雪", "role": "reviewer", "jurisdiction": "3701"},
     {"username": "sd_head", "display_name": "山东省负责人 刘强", "role": "head", "jurisdiction": "37"},
+    {"username": "cq_clerk", "display_name": "重庆市经办人 何静", "role": "clerk", "jurisdiction": "5001"},
+    {"username": "cq_head", "display_name": "重庆市负责人 唐军", "role": "head", "jurisdiction": "50"},
     {"username": "policy_owner", "display_name": "政策管理员 赵宁", "role": "policy", "jurisdiction": "33"},
     {"username": "admin", "display_name": "系统管理员", "role": "admin", "jurisdiction": "33"},
     *[{"username": f"zj_expert{i}", "display_name": f"浙江评估专家 {n}", "role": "expert", "jurisdiction": "33"}
@@ -143,6 +145,18 @@ def _cases() -> None:
     file_objection(ids["sd_noticing"], "张某某", "13805310000", "该机构考核场地实际面积小于申报面积。",
                    "现场照片 3 张", "jn_clerk")
     _at("2026-11-21T09:00")
+    _chongqing()
+
+
+def _chongqing() -> None:
+    """Two Chongqing (004) institutions filed before Beian, ready for an annual assessment campaign."""
+    from workflows.lifecycle import import_filed
+
+    for n, (name, code, valid_from) in enumerate((("重庆渝中职业技能鉴定所", "S000050000101", date(2024, 6, 1)),
+                                                  ("重庆江北技能评价中心", "S000050000102", date(2026, 3, 1)))):
+        data = _application("004-pass.yaml", name, f"5250010{n}MJ700000{n}K", None)
+        import_filed(data, code, valid_from, date(valid_from.year + 3, valid_from.month, 1) - timedelta(days=1),
+                     "cq_clerk")
 
 
 def seed_demo() -> bool:

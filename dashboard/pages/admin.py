@@ -28,7 +28,7 @@ def _users() -> None:
                                 "辖区": u.jurisdiction, "状态": "启用" if u.active else "停用",
                                 "锁定至": fmt_time(u.locked_until) if u.locked_until else ""} for u in users]),
                  hide_index=True)
-    with st.form("user"):
+    with st.form("add-user"):
         st.markdown("**新增或修改用户**（同名用户将更新角色、辖区和密码）")
         c = st.columns(2)
         username = c[0].text_input("用户名")

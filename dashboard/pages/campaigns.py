@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 import streamlit as st
 
-from dashboard.ui import current_user, require_role, safely, today
+from dashboard.ui import current_user, fmt_time, require_role, safely, today
+from workflows.campaigns import campaign_progress, campaigns_within, start_campaign
 from workflows.writepath import StepError
-
-
-def _campaigns() -> Any | None:
-    """The campaign machinery (`workflows.campaigns`), or None while it is not installed."""
-    try:
-        return importlib.import_module("workflows.campaigns")
-    except ModuleNotFoundError:
-        return None
 
 
 @safely
 def main() -> None:
     require_role("clerk", "reviewer", "head", "admin")
     st.title("评估活动")
-    module = _campaigns()
-    if module is None or not hasattr(module, "start_campaign"):
-        st.info("评估活动功能尚未启用。", icon=":material/hourglass_empty:")
-        return
     user = current_user()
     if user.role in ("reviewer", "head", "admin"):
         with st.form("campaign"):
@@ -39,18 +25,34 @@ def main() -> None:
             else:
                 with st.spinner("正在为辖区内已备案机构启动评估……"):
                     try:
-                        report = module.start_campaign(int(year), area, user.username)
+                        report = start_campaign(int(year), area, user.username)
                     except StepError as exc:
                         st.error(str(exc), icon=":material/error:")
                         return
-                st.success(f"已发起：{report}", icon=":material/check_circle:")
-    progress = getattr(module, "campaign_progress", None)
-    if progress is None:
+                reasons = "；".join(f"{r} {n} 家" for r, n in report.skip_reasons.items())
+                st.success(f"已发起 {report.year} 年度评估：参评 {len(report.started)} 家，跳过 {len(report.skipped)} 家"
+                           + (f"（{reasons}）" if reasons else ""), icon=":material/check_circle:")
+    campaigns = campaigns_within(user.jurisdiction)
+    if not campaigns:
+        st.info("本辖区尚未发起年度评估。", icon=":material/event_busy:")
         return
-    data = progress(today().year, user.jurisdiction)
-    total = max(1, int(data.get("total", 0)))
-    st.progress(min(1.0, data.get("done", 0) / total), text=f"已完成 {data.get('done', 0)}/{data.get('total', 0)}")
-    st.bar_chart(data.get("funnel", {}), x_label="环节", y_label="机构数")
-
+    for campaign in campaigns:
+        data = campaign_progress(campaign.id)
+        done = data["status"].get("completed", 0) + data["status"].get("ended", 0)
+        with st.container(border=True):
+            st.subheader(f"{campaign.year} 年度评估 · 辖区 {campaign.jurisdiction}")
+            st.caption(f"{fmt_time(campaign.started_at)} 由 {campaign.started_by} 发起；参评 {data['started']} 家，"
+                       f"跳过 {len(data['skipped'])} 家")
+            st.progress(done / max(1, data["started"]), text=f"已完成 {done}/{data['started']}")
+            left, right = st.columns(2)
+            if data["funnel"]:
+                left.markdown("**进行中的环节**")
+                left.bar_chart({"机构数": data["funnel"]}, x_label="环节", y_label="机构数", horizontal=True)
+            if data["grades"]:
+                right.markdown("**已确定等次**")
+                right.bar_chart({"机构数": data["grades"]}, x_label="等次", y_label="机构数")
+            if data["skipped"]:
+                st.dataframe([{"机构": s["name"], "跳过原因": s["reason"]} for s in data["skipped"]],
+                             hide_index=True, width="stretch")
 
 main()
