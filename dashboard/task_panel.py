@@ -9,19 +9,26 @@ import streamlit as st
 from sqlmodel import Session, col, select
 
 from dashboard import documents
+from dashboard.events import event_label, event_summary
 from dashboard.forms import render_form
 from dashboard.scope import OutOfScope, check_work_item
-from dashboard.ui import current_user, flash, fmt_date, fmt_time, kind_label, safely, state_label
+from dashboard.ui import (
+    current_user,
+    display_names,
+    flash,
+    fmt_date,
+    fmt_time,
+    kind_label,
+    process_names,
+    safely,
+    state_label,
+)
 from workflows import specs, workitems
 from workflows.db import read_session
 from workflows.models import AuditEvent, Instance, Institution, ProcessVersion, WorkItem
 from workflows.policy import PackError, get_pack, get_rubric
 from workflows.policy.rubrics import Rubric
 from workflows.writepath import ConflictError, InputError, StepError, complete_task
-
-STEP_KINDS = {"task.completed": "完成", "task.submitted": "提交", "process.started": "启动流程",
-              "state.changed": "状态变更", "timer.fired": "期限届满", "message.delivered": "收到",
-              "workitem.claimed": "认领", "workitem.released": "退回", "workitem.reassigned": "转派"}
 
 
 def _rubric(item: WorkItem, inst: Institution) -> Rubric | None:
@@ -56,6 +63,8 @@ def show(task_id: str, close: Callable[[], None]) -> None:
             steps = session.exec(select(AuditEvent).where(AuditEvent.instance_id == item.instance_id)
                                  .order_by(col(AuditEvent.seq))).all()
             docs = documents.for_institution(session, inst.id)
+            processes = process_names(session)
+            names = display_names(session, [e.actor for e in steps])
     except OutOfScope:
         st.warning("该事项已办结或已由他人办理，请返回待办列表刷新。", icon=":material/info:")
         return
@@ -69,11 +78,8 @@ def show(task_id: str, close: Callable[[], None]) -> None:
     tabs = st.tabs(["办理", "已有步骤", "文书"])
     with tabs[1]:
         for event in steps:
-            label = STEP_KINDS.get(event.kind, event.kind)
-            what = event.detail.get("title") or event.detail.get("after") or event.detail.get("message") or ""
-            if event.kind == "state.changed":
-                what = f"{state_label(event.detail.get('before', ''))} → {state_label(what)}"
-            st.markdown(f"- {fmt_time(event.at)}　{label}　{what}　（{event.actor}）")
+            what = event_summary(event.kind, event.detail, processes)
+            st.markdown(f"- {fmt_time(event.at)}　{event_label(event.kind)}　{what}　（{names[event.actor]}）")
     with tabs[2]:
         documents.download_list(docs)
     with tabs[0]:

@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date, datetime
 from functools import wraps
 from typing import Any
 
 import streamlit as st
+from sqlmodel import Session, col, select
 
 from dashboard.auth import Identity
 from dashboard.scope import OutOfScope
 from workflows.calendar import CalendarGapError, WorkdayCalendar
 from workflows.clock import CHINA, load_clock
 from workflows.db import read_session
+from workflows.models import ProcessVersion, User
+from workflows.specs import diagram_names
 from workflows.states import KINDS, ROLES, STATES
 from workflows.writepath import StepError
 
@@ -66,16 +69,20 @@ def fmt_time(value: datetime | None) -> str:
     return f"{fmt_date(local.date())} {local:%H:%M}"
 
 
-def process_title(instance_id: int) -> str:
-    """The Chinese name of an instance's process, as its diagram names it (e.g. 评价机构遴选备案)."""
-    from workflows.db import read_session
-    from workflows.models import Instance, ProcessVersion
-    from workflows.specs import diagram_names
+def process_names(session: Session) -> dict[str, str]:
+    """Every process key's Chinese name, from its newest registered diagram (selection → 评价机构遴选备案)."""
+    names: dict[str, str] = {}
+    for version in session.exec(select(ProcessVersion).order_by(col(ProcessVersion.id))):
+        names[version.process_key] = diagram_names(session, version.spec_hash).process or "业务流程"
+    return names
 
-    with read_session() as session:
-        instance = session.get(Instance, instance_id)
-        version = session.get(ProcessVersion, instance.process_version_id)
-        return diagram_names(session, version.spec_hash).process or instance.process_key
+
+def display_names(session: Session, usernames: Iterable[str]) -> dict[str, str]:
+    """How people are shown: a user's 姓名, 「系统」 for the engine, any other name as is."""
+    wanted = set(usernames)
+    found = {u.username: u.display_name or u.username
+             for u in session.exec(select(User).where(col(User.username).in_(wanted)))}
+    return {name: found.get(name) or ("系统" if name in ("system", "") else name) for name in wanted}
 
 
 def state_label(state: str) -> str:

@@ -33,6 +33,7 @@ def test_filing_through_the_board(board: str, db: Path, tmp_path: Path) -> None:
     with sync_playwright() as p:
         browser = chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900}, accept_downloads=True)
+        page.set_default_timeout(90000)  # a loaded CI machine may take a while to finish a rerun
 
         def shot(name: str) -> None:
             page.wait_for_timeout(800)

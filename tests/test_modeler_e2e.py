@@ -27,6 +27,7 @@ def test_rename_a_task_in_the_modeler_and_see_the_diff(board: str, db: Path, tmp
     with sync_playwright() as p:
         browser = chromium(p)
         page = browser.new_page(viewport={"width": 1440, "height": 900})
+        page.set_default_timeout(90000)  # a loaded CI machine may take a while to finish a rerun
         page.goto(board)
         page.get_by_label("用户名").fill("owner33")
         page.get_by_label("密码").fill(PASSWORD)

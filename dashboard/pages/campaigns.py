@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboard.ui import current_user, fmt_time, require_role, safely, today
+from dashboard.ui import current_user, display_names, fmt_time, require_role, safely, today
 from workflows.campaigns import campaign_progress, campaigns_within, start_campaign
+from workflows.db import read_session
 from workflows.writepath import StepError
 
 
@@ -20,8 +21,10 @@ def main() -> None:
             area = st.text_input("辖区代码", value=user.jurisdiction)
             go = st.form_submit_button("发起年度评估", icon=":material/play_arrow:", type="primary")
         if go:
-            if not area.startswith(user.jurisdiction):
-                st.error(f"只能在本辖区（{user.jurisdiction}）内发起评估", icon=":material/block:")
+            area = area.strip()
+            if not area.isdigit() or not area.startswith(user.jurisdiction):
+                st.error(f"辖区代码应为本辖区（{user.jurisdiction}）或其下级区划的数字代码，如 {user.jurisdiction}01",
+                         icon=":material/block:")
             else:
                 with st.spinner("正在为辖区内已备案机构启动评估……"):
                     try:
@@ -36,12 +39,14 @@ def main() -> None:
     if not campaigns:
         st.info("本辖区尚未发起年度评估。", icon=":material/event_busy:")
         return
+    with read_session() as session:
+        starters = display_names(session, [c.started_by for c in campaigns])
     for campaign in campaigns:
         data = campaign_progress(campaign.id)
         done = data["status"].get("completed", 0) + data["status"].get("ended", 0)
         with st.container(border=True):
             st.subheader(f"{campaign.year} 年度评估 · 辖区 {campaign.jurisdiction}")
-            st.caption(f"{fmt_time(campaign.started_at)} 由 {campaign.started_by} 发起；参评 {data['started']} 家，"
+            st.caption(f"{fmt_time(campaign.started_at)} 由 {starters[campaign.started_by]} 发起；参评 {data['started']} 家，"
                        f"跳过 {len(data['skipped'])} 家")
             st.progress(done / max(1, data["started"]), text=f"已完成 {done}/{data['started']}")
             left, right = st.columns(2)
@@ -54,5 +59,6 @@ def main() -> None:
             if data["skipped"]:
                 st.dataframe([{"机构": s["name"], "跳过原因": s["reason"]} for s in data["skipped"]],
                              hide_index=True, width="stretch")
+
 
 main()

@@ -8,30 +8,28 @@ from sqlmodel import col, select
 
 from dashboard import documents
 from dashboard.bpmn_viewer import bpmn_viewer
+from dashboard.events import event_label, event_summary
 from dashboard.scope import check_institution
-from dashboard.ui import NOTICE_STATES, current_user, fmt_date, fmt_time, kind_label, safely, state_label
+from dashboard.ui import (
+    NOTICE_STATES,
+    current_user,
+    display_names,
+    fmt_date,
+    fmt_time,
+    kind_label,
+    process_names,
+    safely,
+)
+from letters.formats import level_label
 from workflows.db import read_session
 from workflows.models import AuditEvent, Instance, ProcessVersion, SpecBlob, Timer, WorkItem
+from workflows.policy import PackError, get_pack, get_rubric
+from workflows.policy.rubrics import Rubric
 from workflows.specs import diagram_names
 from workflows.views import institution_view
 
-EVENT_LABELS = {
-    "process.started": "启动流程", "process.completed": "流程结束", "process.ended": "流程终止",
-    "task.completed": "完成步骤", "task.submitted": "提交表单", "state.changed": "状态变更",
-    "timer.fired": "期限届满", "message.delivered": "收到消息", "institution.filed": "赋码备案",
-    "case.rejected": "不予备案", "objection.refused": "异议不予受理", "workitem.claimed": "认领待办",
-    "workitem.released": "退回待办", "workitem.reassigned": "转派待办", "expert.conflict_declared": "专家声明回避",
-    "deadline.paused": "办理时限暂停", "deadline.resumed": "办理时限恢复",
-}
-
-
-def _summary(detail: dict) -> str:
-    if "before" in detail and "after" in detail:
-        return f"{state_label(str(detail['before']))} → {state_label(str(detail['after']))}"
-    for key in ("title", "message", "reason", "process"):
-        if detail.get(key):
-            return str(detail[key])
-    return ""
+SCOPE_STATES = {"applied": "申请中", "filed": "已备案", "removed": "已取消"}
+OBJECTION_STATES = {"pending": "待复核", "upheld": "异议成立", "dismissed": "异议不成立", "refused": "不予受理"}
 
 
 def _diagram(institution_id: int) -> None:
@@ -39,10 +37,10 @@ def _diagram(institution_id: int) -> None:
         instances = session.exec(select(Instance).where(Instance.institution_id == institution_id)
                                  .order_by(col(Instance.id).desc())).all()
         if not instances:
-            st.caption("尚无流程。")
+            st.caption("尚未启动任何流程。")
             return
         versions = {i.id: session.get(ProcessVersion, i.process_version_id) for i in instances}
-        labels = {f"{diagram_names(session, versions[i.id].spec_hash).process or i.process_key} · "
+        labels = {f"{diagram_names(session, versions[i.id].spec_hash).process or '业务流程'} · "
                   f"{'办理中' if i.status == 'running' else '已结束'} · 启动于 {fmt_date(i.started_at)}": i.id
                   for i in instances}
         chosen = labels[st.selectbox("流程", list(labels))]
@@ -70,6 +68,8 @@ def main() -> None:
         check_institution(session, user, int(raw))
         view = institution_view(session, int(raw))
         files = documents.for_institution(session, int(raw))
+        processes = process_names(session)
+        names = display_names(session, [e["actor"] for e in view["events"]] + [s["expert"] for s in view["scores"]])
     st.title(view["name"])
     c = st.columns([1, 2, 2, 1])
     for column, label, value in ((c[0], "状态", view["state_label"]), (c[1], "备案编码", view["code"] or "—"),
@@ -78,41 +78,97 @@ def main() -> None:
         column.caption(label)
         column.markdown(f"### {value}")
     st.markdown(f"{kind_label(view['kind'])} · 统一社会信用代码 {view['credit_code']} · 所在县区 {view['county']} · "
-                f"政策包 {view['pack']}" + (f" · 有效期 {fmt_date(view['valid_from'])}起" if view["valid_from"] else ""))
+                f"适用政策 {_pack_name(view['pack'])}"
+                + (f" · 有效期 {fmt_date(view['valid_from'])}起" if view["valid_from"] else ""))
     tabs = st.tabs(["流程图", "时间线", "专家评分", "文书", "职业范围", "公示与异议"])
     with tabs[0]:
         _diagram(view["id"])
     with tabs[1]:
-        st.dataframe(pd.DataFrame([{"时间": fmt_time(e["at"]), "事件": EVENT_LABELS.get(e["kind"], e["kind"]),
-                                    "内容": _summary(e["detail"]), "操作人": e["actor"]} for e in view["events"]]),
-                     hide_index=True, use_container_width=True)
+        st.dataframe(pd.DataFrame([{"时间": fmt_time(e["at"]), "事件": event_label(e["kind"]),
+                                    "内容": event_summary(e["kind"], e["detail"], processes),
+                                    "操作人": names[e["actor"]]} for e in view["events"]]),
+                     hide_index=True, width="stretch")
     with tabs[2]:
-        _scores(view["scores"], user.role, user.username)
+        _scores([s for s in view["scores"] if user.role != "expert" or s["expert"] == user.username], names)
     with tabs[3]:
         documents.download_list(files)
     with tabs[4]:
-        st.dataframe(pd.DataFrame([{"编码": s["code"], "名称": s["name"], "等级": "、".join(map(str, s["levels"])),
-                                    "状态": {"applied": "申请中", "filed": "已备案", "removed": "已取消"}.get(
-                                        s["status"], s["status"])} for s in view["scope"]]), hide_index=True)
+        _scope(view["scope"])
     with tabs[5]:
-        for n in view["notices"]:
-            st.markdown(f"- 公示期 {fmt_date(n['published_on'])}至{fmt_date(n['closes_on'])}（{NOTICE_STATES.get(n['status'], n['status'])}）")
-        for o in view["objections"]:
-            st.markdown(f"- 异议：{o['name']}，{o['reason']}；处理：{o['ruling'] or '待复核'}")
+        _notices(view["notices"], view["objections"])
 
 
-def _scores(sheets: list[dict], role: str, username: str) -> None:
-    visible = [s for s in sheets if role != "expert" or s["expert"] == username]
-    if not visible:
-        st.caption("尚无评分。")
+def _pack_name(pack_id: str) -> str:
+    try:
+        return get_pack(pack_id).name
+    except PackError:
+        return pack_id
+
+
+def _scope(scope: list[dict]) -> None:
+    if not scope:
+        st.caption("尚未登记职业（工种）范围。")
         return
-    for sheet in visible:
+    st.dataframe(pd.DataFrame([{"职业编码": s["code"], "职业（工种）名称": s["name"], "等级": level_label(s["levels"]),
+                                "状态": SCOPE_STATES.get(s["status"], "—")} for s in scope]),
+                 hide_index=True, width="stretch")
+
+
+def _notices(notices: list[dict], objections: list[dict]) -> None:
+    st.markdown("**公示**")
+    if notices:
+        st.dataframe(pd.DataFrame([{"公示类型": "遴选结果" if n["kind"] == "selection" else "评估等次",
+                                    "公示开始": fmt_date(n["published_on"]), "公示截止": fmt_date(n["closes_on"]),
+                                    "状态": NOTICE_STATES.get(n["status"], "—")} for n in notices]),
+                     hide_index=True, width="stretch")
+    else:
+        st.caption("尚未公示。")
+    st.markdown("**异议**")
+    if objections:
+        st.dataframe(pd.DataFrame([{"收到时间": fmt_time(o["received_at"]), "异议人": o["name"], "理由": o["reason"],
+                                    "状态": OBJECTION_STATES.get(o["status"], "—"), "复核意见": o["ruling"] or "—"}
+                                   for o in objections]), hide_index=True, width="stretch")
+    else:
+        st.caption("未收到异议。")
+
+
+def _rubric(rubric_id: str) -> Rubric | None:
+    try:
+        return get_rubric(rubric_id)
+    except PackError:
+        return None
+
+
+def _score_text(value: object, rules: dict[str, str]) -> str:
+    """One item's score as the expert gave it: 8 分, 符合, 基本符合（3 分）, 缺少：（制度名）, 制度齐全."""
+    if isinstance(value, dict) and "missing" in value:
+        missing = [rules.get(str(r), str(r)) for r in value["missing"]]
+        return "缺少：" + "、".join(missing) if missing else "制度齐全"
+    if isinstance(value, dict):
+        return f"{value.get('value', '')}（{value.get('points', '—')} 分）"
+    if isinstance(value, int | float):
+        return f"{value:g} 分"
+    return str(value)
+
+
+def _scores(sheets: list[dict], names: dict[str, str]) -> None:
+    if not sheets:
+        st.caption("尚无专家评分。")
+        return
+    for sheet in sheets:
+        rubric = _rubric(sheet["rubric"])
+        items = {i.id: i for s in rubric.sections for i in s.items} if rubric else {}
+        vetoes = {v.id: v.title for v in rubric.vetoes} if rubric else {}
+        rules = {r.id: r.title for i in items.values() for r in i.rules}
         with st.container(border=True):
-            st.markdown(f"**{sheet['expert']}** · 评分表 {sheet['rubric']} · 提交于 {fmt_time(sheet['submitted_at'])}")
-            st.dataframe(pd.DataFrame([{"评分项": k, "评分": str(v)} for k, v in sheet["scores"].items()]),
-                         hide_index=True)
+            st.markdown(f"**{names[sheet['expert']]}** · {rubric.title if rubric else '评分表'} · "
+                        f"提交于 {fmt_time(sheet['submitted_at'])}")
+            st.dataframe(pd.DataFrame([{"编号": k, "评分项": items[k].title if k in items else "—",
+                                        "满分": f"{float(items[k].max):g}" if k in items else "—",
+                                        "评分": _score_text(v, rules)} for k, v in sheet["scores"].items()]),
+                         hide_index=True, width="stretch")
             if sheet["vetoes"]:
-                st.error("否决项：" + "、".join(sheet["vetoes"]), icon=":material/block:")
+                st.error("否决项：" + "、".join(vetoes.get(v, v) for v in sheet["vetoes"]), icon=":material/block:")
 
 
 main()

@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from dashboard import task_panel
 from dashboard.scope import inbox_filter
-from dashboard.ui import current_user, deadline_signal, flash, fmt_date, process_title, safely, show_flash
+from dashboard.ui import current_user, deadline_signal, flash, fmt_date, process_names, safely, show_flash
 from workflows import workitems
 from workflows.calendar import WorkdayCalendar
 from workflows.clock import load_clock
@@ -44,6 +44,7 @@ def main() -> None:
                             .where(inbox_filter(user)).order_by(col(WorkItem.due_date), col(WorkItem.id))
                             .limit(500)).all()
         calendar, on = WorkdayCalendar.load(session), load_clock(session).today()
+        processes = process_names(session)
         colleagues = session.exec(select(User).where(col(User.jurisdiction).startswith(user.jurisdiction),
                                                      User.active == True)).all()  # noqa: E712
     if not rows:
@@ -56,7 +57,7 @@ def main() -> None:
         with st.container(border=True):
             left, mid, right = st.columns([5, 4, 2])
             left.markdown(f"**{item.title}** · {inst.name}")
-            left.caption(f"办件编号 {inst.id} · {process_title(item.instance_id)}")
+            left.caption(f"办件编号 {inst.id} · {processes.get(item.process_key, '业务流程')}")
             mid.badge(text, icon=BADGE[colour], color=colour)
             mid.caption(f"认领人：{item.claimed_by}" if item.claimed_by else "尚未认领")
             if right.button("办理", key=f"open-{item.task_id}", icon=":material/edit_note:", type="primary"):
