@@ -14,9 +14,9 @@ from dashboard.forms import render_form
 from dashboard.scope import OutOfScope, check_work_item
 from dashboard.ui import (
     current_user,
+    deadline_signal,
     display_names,
     flash,
-    fmt_date,
     fmt_time,
     kind_label,
     process_names,
@@ -24,8 +24,10 @@ from dashboard.ui import (
     state_label,
 )
 from workflows import specs, workitems
+from workflows.calendar import WorkdayCalendar
+from workflows.clock import load_clock
 from workflows.db import read_session
-from workflows.models import AuditEvent, Instance, Institution, ProcessVersion, WorkItem
+from workflows.models import AuditEvent, Instance, Institution, Objection, ProcessVersion, WorkItem
 from workflows.policy import PackError, get_pack, get_rubric
 from workflows.policy.rubrics import Rubric
 from workflows.writepath import ConflictError, InputError, StepError, complete_task
@@ -63,6 +65,9 @@ def show(task_id: str, close: Callable[[], None]) -> None:
             steps = session.exec(select(AuditEvent).where(AuditEvent.instance_id == item.instance_id)
                                  .order_by(col(AuditEvent.seq))).all()
             docs = documents.for_institution(session, inst.id)
+            deadline = deadline_signal(item.due_date, load_clock(session).today(), WorkdayCalendar.load(session))[1]
+            objections = session.exec(select(Objection).where(Objection.institution_id == inst.id,
+                                                              Objection.status == "pending")).all()
             processes = process_names(session)
             names = display_names(session, [e.actor for e in steps])
     except OutOfScope:
@@ -73,8 +78,7 @@ def show(task_id: str, close: Callable[[], None]) -> None:
     st.title(item.title)
     st.markdown(f"**{inst.name}**　{kind_label(inst.kind)} · 统一社会信用代码 {inst.credit_code} · "
                 f"当前状态 {state_label(inst.state)}　[查看机构详情](/institution?id={inst.id})")
-    if item.due_date:
-        st.caption(f"办理时限：{fmt_date(item.due_date)}")
+    st.caption(f"办理时限：{deadline}")
     tabs = st.tabs(["办理", "已有步骤", "文书"])
     with tabs[1]:
         for event in steps:
@@ -86,6 +90,9 @@ def show(task_id: str, close: Callable[[], None]) -> None:
         if item.claimed_by and item.claimed_by != user.username:
             st.warning(f"此事项已由 {item.claimed_by} 认领，请勿重复办理。", icon=":material/lock:")
             return
+        for o in objections:
+            st.info(f"**待复核的异议**（{fmt_time(o.received_at)} 收到）  \n异议人：{o.name}（{o.contact}）  \n"
+                    f"理由：{o.reason}" + (f"  \n证据：{o.evidence}" if o.evidence else ""), icon=":material/campaign:")
         _form(item, inst, schema, st.session_state[version_key])
         if item.assignee == user.username and user.role == "expert":
             _conflict(item)

@@ -26,7 +26,7 @@ def _users() -> None:
                              .order_by(col(User.username))).all()
     st.dataframe(pd.DataFrame([{"用户名": u.username, "姓名": u.display_name, "角色": ROLES.get(u.role, u.role),
                                 "辖区": u.jurisdiction, "状态": "启用" if u.active else "停用",
-                                "锁定至": fmt_time(u.locked_until) if u.locked_until else ""} for u in users]),
+                                "锁定至": fmt_time(u.locked_until)} for u in users]),
                  hide_index=True)
     with st.form("add-user"):
         st.markdown("**新增或修改用户**（同名用户将更新角色、辖区和密码）")
@@ -89,11 +89,11 @@ def _parse_days(text: str) -> dict[date, bool]:
             continue
         parts = line.split()
         if len(parts) != 2 or parts[1] not in ("放假", "上班"):
-            raise ValueError(f"第 {number} 行格式不正确：{line!r}（应为“2027-01-01 放假”或“2027-02-07 上班”）")
+            raise ValueError(f"第 {number} 行格式不正确：「{line.strip()}」（应为“2027-01-01 放假”或“2027-02-07 上班”）")
         try:
             days[date.fromisoformat(parts[0])] = parts[1] == "上班"
         except ValueError as exc:
-            raise ValueError(f"第 {number} 行日期不正确：{parts[0]!r}") from exc
+            raise ValueError(f"第 {number} 行日期不正确：「{parts[0]}」") from exc
     return days
 
 

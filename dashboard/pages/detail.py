@@ -87,7 +87,7 @@ def main() -> None:
         st.dataframe(pd.DataFrame([{"时间": fmt_time(e["at"]), "事件": event_label(e["kind"]),
                                     "内容": event_summary(e["kind"], e["detail"], processes),
                                     "操作人": names[e["actor"]]} for e in view["events"]]),
-                     hide_index=True, width="stretch")
+                     hide_index=True, width="stretch", column_config={"内容": st.column_config.TextColumn(width="large")})
     with tabs[2]:
         _scores([s for s in view["scores"] if user.role != "expert" or s["expert"] == user.username], names)
     with tabs[3]:

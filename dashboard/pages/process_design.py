@@ -3,14 +3,22 @@ migration of running cases, and the impact preview of a changed pack."""
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import Path
 
 import streamlit as st
 from sqlmodel import col, select
 
 from dashboard.modeler import bpmn_modeler
-from dashboard.ui import flash, fmt_date, fmt_time, require_role, safely, show_flash
+from dashboard.ui import (
+    display_names,
+    flash,
+    fmt_date,
+    fmt_time,
+    require_role,
+    safely,
+    show_flash,
+    state_label,
+)
 from workflows.clock import load_clock
 from workflows.db import read_session, write_session
 from workflows.diagram_diff import DiagramDiff, diff_diagrams
@@ -32,14 +40,27 @@ from workflows.publishing import (
     version_xml,
 )
 from workflows.specs import diagram_names
+from workflows.states import STATES
+
+IMPACT_KINDS = {"grade": "评估等次", "eligibility": "申报资格"}
+BPMN_TYPES = {"userTask": "人工任务", "serviceTask": "系统任务", "scriptTask": "脚本任务", "manualTask": "线下任务",
+              "businessRuleTask": "规则任务", "sendTask": "发送任务", "receiveTask": "接收任务",
+              "sequenceFlow": "连线", "exclusiveGateway": "排他网关", "parallelGateway": "并行网关",
+              "inclusiveGateway": "包容网关", "eventBasedGateway": "事件网关", "startEvent": "开始事件",
+              "endEvent": "结束事件", "boundaryEvent": "边界事件", "intermediateCatchEvent": "中间捕获事件",
+              "intermediateThrowEvent": "中间抛出事件", "subProcess": "子流程", "callActivity": "调用子流程",
+              "lane": "泳道", "laneSet": "泳道组", "process": "流程", "timerEventDefinition": "定时器",
+              "messageEventDefinition": "消息", "errorEventDefinition": "错误", "conditionExpression": "条件"}
+INSTANCE_STATES = {"running": "未结束", "completed": "已结束", "ended": "已终止"}
 
 
 def _versions_table(pack_id: str) -> list[VersionRow]:
     with read_session() as session:
         rows = list_versions(session, pack_id)
         titles = {r.id: diagram_names(session, session.get(ProcessVersion, r.id).spec_hash).process for r in rows}
-    st.dataframe([{"流程": f"{titles[r.id]}（{r.process_key}）", "版本": r.version, "发布人": r.published_by,
-                   "审批人": r.approved_by or "—", "发布时间": fmt_time(r.published_at),
+        names = display_names(session, [n for r in rows for n in (r.published_by, r.approved_by) if n])
+    st.dataframe([{"流程": f"{titles[r.id]}（{r.process_key}）", "版本": r.version, "发布人": names[r.published_by],
+                   "审批人": names[r.approved_by] if r.approved_by else "—", "发布时间": fmt_time(r.published_at),
                    "生效日期": fmt_date(r.effective_from) if r.effective_from else "发布即生效",
                    "法律依据": r.basis_note or "—", "在办案件": r.running_cases} for r in rows],
                  hide_index=True, width="stretch")
@@ -86,7 +107,7 @@ def _editor(user: str, pack_id: str, process_key: str, base_id: int, draft: Proc
 def _draft_panel(user: str, draft: ProcessDraft, diff: DiagramDiff) -> None:
     st.subheader(f"草稿 {draft.id}（{'待审批' if draft.status == 'pending' else '编辑中'}）")
     st.markdown("**与已发布版本的差异（按 BPMN 编号）**")
-    rows = [{"变化": label, "编号": c.element_id, "类型": c.kind, "名称": c.name, "说明": "；".join(c.details)}
+    rows = [{"变化": label, "编号": c.element_id, "类型": BPMN_TYPES.get(c.kind, c.kind), "名称": c.name, "说明": "；".join(c.details)}
             for label, items in (("新增", diff.added), ("删除", diff.removed), ("修改", diff.changed))
             for c in items]
     if rows:
@@ -102,8 +123,8 @@ def _draft_panel(user: str, draft: ProcessDraft, diff: DiagramDiff) -> None:
         try:
             with st.spinner("演练中……"):
                 cases = dry_run(draft.pack_id, draft.process_key, draft.bpmn_xml)
-            st.dataframe([{"示例": c.fixture, "机构": c.institution, "结果": c.state, "流程": c.status,
-                           "工作日": c.working_days, "经过": " → ".join(c.steps), "问题": c.error} for c in cases],
+            st.dataframe([{"示例": c.fixture, "机构": c.institution, "结果": state_label(c.state), "流程": INSTANCE_STATES.get(c.status, c.status),
+                           "工作日": c.working_days, "经过": " → ".join(c.steps), "问题": c.error or "—"} for c in cases],
                          hide_index=True, width="stretch")
         except DryRunError as exc:
             st.error(str(exc))
@@ -119,7 +140,8 @@ def _draft_panel(user: str, draft: ProcessDraft, diff: DiagramDiff) -> None:
                 flash("已提交发布申请，等待另一位政策管理员审批")
                 st.rerun()
     else:
-        st.info(f"{draft.requested_by} 申请发布：{draft.reason}（依据：{draft.basis_note}；生效：{draft.effective_from}）")
+        st.info(f"{draft.requested_by} 申请发布：{draft.reason or '—'}（依据：{draft.basis_note or '—'}；"
+                f"生效日期：{fmt_date(draft.effective_from) if draft.effective_from else '发布即生效'}）")
         if st.button("审批发布", type="primary", disabled=user == draft.requested_by,
                      help="申请人不能审批自己的申请（四眼原则）"):
             with write_session() as session:
@@ -137,10 +159,17 @@ def _migration(user: str, pack_id: str, process_key: str, versions: list[Version
     cols = st.columns(4)
     to = cols[0].selectbox("目标版本", numbers)
     source = cols[1].selectbox("原版本", [None, *numbers[1:]], format_func=lambda v: "全部" if v is None else str(v))
-    state = cols[2].text_input("机构状态（如 noticing）") or None
-    jurisdiction = cols[3].text_input("辖区代码前缀") or None
+    state = cols[2].selectbox("机构状态", [None, *STATES], format_func=lambda s: "全部" if s is None else STATES[s])
+    jurisdiction = cols[3].text_input("辖区代码前缀", placeholder="如 3301") or None
     previews = preview_cases(pack_id, process_key, to, from_version=source, state=state, jurisdiction=jurisdiction)
-    st.dataframe([asdict(p) | {"可迁移": p.movable} for p in previews], hide_index=True, width="stretch")
+    if not previews:
+        st.caption("没有符合条件的在办案件。")
+        return
+    st.dataframe([{"机构": p.institution_name, "机构状态": state_label(p.state), "原版本": p.from_version,
+                   "目标版本": p.to_version, "当前位置": "、".join(p.current) or "—",
+                   "新增节点": "、".join(p.added) or "—", "删除节点": "、".join(p.removed) or "—",
+                   "修改节点": "、".join(p.changed) or "—", "可迁移": "是" if p.movable else "否",
+                   "不能迁移的原因": "；".join(p.problems) or "—"} for p in previews], hide_index=True, width="stretch")
     movable = [p.instance_id for p in previews if p.movable]
     if movable and st.button(f"迁移 {len(movable)} 件到第 {to} 版", type="primary"):
         with read_session() as session:
@@ -164,7 +193,11 @@ def _impact(pack_id: str) -> None:
             return
         st.metric("等级或资格会变化的机构", impact.institutions_changed)
         st.caption(f"年度 {impact.year or '—'}：重放评分表 {impact.sheets_replayed} 份、申报 {impact.applications_replayed} 份；不写入任何数据")
-        st.dataframe([asdict(c) for c in impact.changes], hide_index=True, width="stretch")
+        if impact.changes:
+            st.dataframe([{"机构": c.name, "变化": IMPACT_KINDS.get(c.what, "其他"), "现行政策包": c.before,
+                           "候选政策包": c.after} for c in impact.changes], hide_index=True, width="stretch")
+        else:
+            st.success("候选政策包不会改变任何机构的等次或资格。", icon=":material/task_alt:")
 
 
 @safely

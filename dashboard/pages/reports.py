@@ -9,7 +9,7 @@ from sqlmodel import col, select
 
 from dashboard.excel import download_xlsx
 from dashboard.scope import institution_filter
-from dashboard.ui import fmt_date, require_role, safely, state_label
+from dashboard.ui import display_names, fmt_date, require_role, safely, state_label
 from workflows.clock import CHINA, load_clock
 from workflows.db import read_session
 from workflows.models import AuditEvent, Institution, WorkItem
@@ -51,11 +51,15 @@ def main() -> None:
     if steps.empty:
         st.caption("当前没有在办事项。")
     else:
-        rate = steps.groupby("环节")["按时"].mean().mul(100).round(1).rename("按时率（%）").reset_index()
-        st.bar_chart(rate, x="环节", y="按时率（%）", x_label="环节", y_label="按时率（%）")
+        grouped = steps.groupby("环节")["按时"]
+        rate = pd.DataFrame({"在办事项": grouped.size(), "按时率（%）": grouped.mean().mul(100).round(1)}).reset_index()
+        st.dataframe(rate, hide_index=True, width="stretch", column_config={"按时率（%）": st.column_config.ProgressColumn(
+            "按时率（%）", format="%.0f%%", min_value=0, max_value=100)})
         download_xlsx(rate, "按时率", "ontime")
     st.subheader("逾期清单")
-    late = pd.DataFrame([{"机构": name, "事项": w.title, "应办结日期": fmt_date(w.due_date), "认领人": w.claimed_by or "—"}
+    with read_session() as session:
+        names = display_names(session, [w.claimed_by for w, _ in items if w.claimed_by])
+    late = pd.DataFrame([{"机构": name, "事项": w.title, "应办结日期": fmt_date(w.due_date), "认领人": names.get(w.claimed_by or "", "—")}
                          for w, name in items if w.due_date and w.due_date < on])
     if late.empty:
         st.success("没有逾期事项。", icon=":material/task_alt:")
