@@ -15,7 +15,7 @@ _component = components.declare_component("bpmn_viewer", path=str(FRONTEND))
 def bpmn_viewer(xml: str, current: list[str], done: list[str], height: int = 460, key: str | None = None) -> None:
     """Draw `xml`, marking the elements the case waits at (`current`) and those already passed (`done`)."""
     if not INSTALLED.exists():
-        st.warning("流程图组件尚未安装：请运行 dashboard/frontend/install.sh（npm install bpmn-js）。",
+        st.warning("流程图组件尚未安装：请运行 bash scripts/setup（从 npm 安装 bpmn-js）。",
                    icon=":material/extension_off:")
         return
     _component(xml=xml, current=current, done=done, height=height, key=key, default=None)

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from conftest import application, set_clock
+from conftest import application, make_staff, set_clock
 from scenario import do, institution, items, score_all
 from sqlmodel import col, func, select
 
@@ -27,18 +27,28 @@ from workflows.sweep import fire_due_timers
 GRADE_SHARE = {"优秀": 0.95, "合格": 0.8, "基本合格": 0.65, "不合格": 0.5}
 
 
-def lifecycle_packs(tmp: Path, pilot_end: str | None = None) -> Path:
-    """A copy of the packs (optionally with a future 003 pilot end)."""
+def lifecycle_packs(tmp: Path, pilot_end: str) -> Path:
+    """A copy of the packs with another 003 pilot end."""
     root = tmp / "packs"
     for pack in ("000", "001", "002", "003", "004"):
         shutil.copytree(BPMN_DIR / pack, root / pack, ignore=shutil.ignore_patterns("*.bpmn"))
         path = root / pack / "pack.yaml"
         data = yaml.safe_load(path.read_text("utf-8"))
-        if pack == "003" and pilot_end:
+        if pack == "003":
             data["validity"]["pilot_end"] = pilot_end
         path.write_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), "utf-8")
     clear_cache()
     return root
+
+
+def ten_year_world(monkeypatch: Any, tmp: Path, province: str, city: str, county: str,
+                   start: str = "2026-09-21T09:00", pilot_end: str | None = None) -> None:
+    """Staff of the area, the clock at `start`, holiday tables through 2036, and optionally a 003 pilot end."""
+    if pilot_end:
+        monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp, pilot_end)))
+    make_staff(province, city, county)
+    set_clock(start)
+    enter_plain_years(2027, 2036)
 
 
 def enter_plain_years(first: int, last: int) -> None:

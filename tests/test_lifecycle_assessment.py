@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 from conftest import make_staff, set_clock
-from lifecycle_scenario import assess, import_004, lifecycle_packs, running
+from lifecycle_scenario import assess, import_004, running
 from scenario import do, event_kinds, institution, items, view
 
 from workflows.campaigns import campaign_progress, start_campaign
@@ -15,7 +15,6 @@ from workflows.sweep import fire_due_timers
 
 @pytest.fixture
 def chongqing(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path)))
     make_staff("50", "5001", "500101")
     set_clock("2026-03-02T09:00")
 

@@ -6,8 +6,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_staff, set_clock
-from lifecycle_scenario import assess, enter_plain_years, import_004, lifecycle_packs, running, stored_state
+from conftest import set_clock
+from lifecycle_scenario import (
+    assess,
+    import_004,
+    running,
+    stored_state,
+    ten_year_world,
+)
 from scenario import do, event_kinds, institution, items, kinds
 from sqlmodel import col, func, select
 
@@ -38,10 +44,7 @@ def campaign(year: int, grades: dict[int, str]) -> None:
 
 @pytest.fixture
 def chongqing(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path)))
-    make_staff("50", "5001", "500101")
-    set_clock("2026-01-05T09:00")
-    enter_plain_years(2027, 2036)
+    ten_year_world(monkeypatch, tmp_path, "50", "5001", "500101", start="2026-01-05T09:00")
 
 
 def test_ten_years_of_chongqing(chongqing, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_staff, set_clock
+from conftest import set_clock
 from lifecycle_scenario import (
     deliver_all_once,
-    enter_plain_years,
     events,
     file_by_selection,
     filed_scope,
-    lifecycle_packs,
     running,
     stored_state,
+    ten_year_world,
 )
 from scenario import do, institution, items, kinds
 
@@ -29,10 +28,7 @@ RENEWAL = {"contact_name": "钱敏", "summary": "备案期内按国家职业技�
 
 @pytest.fixture
 def jiangsu(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path)))
-    make_staff("32", "3201", "320102")
-    set_clock("2026-09-21T09:00")
-    enter_plain_years(2027, 2036)
+    ten_year_world(monkeypatch, tmp_path, "32", "3201", "320102")
 
 
 def test_ten_years_under_the_national_standard(jiangsu, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -7,16 +7,15 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_staff, set_clock
+from conftest import set_clock
 from lifecycle_scenario import (
     deliver_all_once,
-    enter_plain_years,
     events,
     file_by_selection,
     filed_scope,
-    lifecycle_packs,
     running,
     stored_state,
+    ten_year_world,
 )
 from scenario import do, event_kinds, institution, items, kinds
 
@@ -31,10 +30,7 @@ NURSERY = {"code": "4-10-01-06", "name": "育婴师", "levels": [4, 5]}
 
 @pytest.fixture
 def wuxi(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path)))
-    make_staff("50", "5002", "500238")  # 巫溪县 files its own institutions: the county bureau's staff decide
-    set_clock("2026-09-21T09:00")
-    enter_plain_years(2027, 2036)
+    ten_year_world(monkeypatch, tmp_path, "50", "5002", "500238")  # 巫溪县 files its own: the county bureau decides
 
 
 def test_ten_years_of_a_wuxi_institution(wuxi, capsys) -> None:  # type: ignore[no-untyped-def]

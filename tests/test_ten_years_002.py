@@ -6,17 +6,16 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_staff, set_clock
+from conftest import set_clock
 from lifecycle_scenario import (
     conforming_sheet,
     deliver_all_once,
-    enter_plain_years,
     events,
     file_by_selection,
     filed_scope,
-    lifecycle_packs,
     running,
     stored_state,
+    ten_year_world,
 )
 from scenario import do, event_kinds, institution, items, kinds, score_all
 
@@ -46,10 +45,7 @@ def renew(institution_id: int, sheet: dict) -> None:
 
 @pytest.fixture
 def shandong(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path)))
-    make_staff("37", "3701", "370112")
-    set_clock("2026-09-21T09:00")
-    enter_plain_years(2027, 2036)
+    ten_year_world(monkeypatch, tmp_path, "37", "3701", "370112")
 
 
 def test_ten_years_of_shandong(shandong, capsys) -> None:  # type: ignore[no-untyped-def]

@@ -7,15 +7,14 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import make_staff, set_clock
+from conftest import set_clock
 from lifecycle_scenario import (
     deliver_all_once,
-    enter_plain_years,
     events,
     file_by_selection,
-    lifecycle_packs,
     running,
     stored_state,
+    ten_year_world,
 )
 from scenario import do, event_kinds, institution, items, kinds, view
 
@@ -29,10 +28,7 @@ ADDED = [{"code": f"4-10-01-0{n}", "name": name, "levels": [4, 5]}
 
 @pytest.fixture
 def zhejiang(db, tmp_path, monkeypatch):  # type: ignore[no-untyped-def]
-    monkeypatch.setenv("BEIAN_PACKS_DIR", str(lifecycle_packs(tmp_path, pilot_end="2028-12-31")))
-    make_staff("33", "3301", "330106")
-    set_clock("2026-09-21T09:00")
-    enter_plain_years(2027, 2036)
+    ten_year_world(monkeypatch, tmp_path, "33", "3301", "330106", pilot_end="2028-12-31")
 
 
 def test_ten_years_of_zhejiang_pilots(zhejiang, capsys) -> None:  # type: ignore[no-untyped-def]

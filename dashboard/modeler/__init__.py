@@ -19,7 +19,7 @@ def bpmn_modeler(xml: str, added: list[str] | None = None, changed: list[str] | 
 
     `added` and `changed` element ids are highlighted (the diff against the published version)."""
     if not INSTALLED.exists():
-        st.warning("流程建模组件尚未安装：请运行 dashboard/modeler/frontend/install.sh（npm install bpmn-js）。",
+        st.warning("流程建模组件尚未安装：请运行 bash scripts/setup（从 npm 安装 bpmn-js）。",
                    icon=":material/extension_off:")
         return None
     return _component(xml=xml, added=added or [], changed=changed or [], height=height, key=key, default=None)
